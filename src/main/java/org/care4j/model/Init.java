@@ -1,0 +1,40 @@
+package org.care4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.Random;
+
+/** Seeded parameter initialisers with PyTorch's formulas; every draw comes from the caller's generator. */
+final class Init {
+
+    private Init() {}
+
+    /** {@code kaiming_uniform_(a = sqrt 5)} of a Linear weight {@code [out, in]}: U(-1/sqrt(in), 1/sqrt(in)). */
+    static NDArray kaimingUniform(NDManager manager, Random rng, DataType type, int out, int in) {
+        return uniform(manager, rng, type, 1 / Math.sqrt(in), out, in);
+    }
+
+    /** U(-bound, bound). */
+    static NDArray uniform(NDManager manager, Random rng, DataType type, double bound, long... shape) {
+        double[] v = new double[(int) new Shape(shape).size()];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (rng.nextDouble() * 2 - 1) * bound;
+        }
+        return manager.create(v, new Shape(shape)).toType(type, false);
+    }
+
+    /** timm {@code trunc_normal_(std)}: normal draws truncated to [-2, 2] (absolute), redrawn when outside. */
+    static NDArray truncNormal(NDManager manager, Random rng, DataType type, double std, long... shape) {
+        double[] v = new double[(int) new Shape(shape).size()];
+        for (int i = 0; i < v.length; i++) {
+            double x;
+            do {
+                x = rng.nextGaussian() * std;
+            } while (x < -2 || x > 2);
+            v[i] = x;
+        }
+        return manager.create(v, new Shape(shape)).toType(type, false);
+    }
+}

@@ -1,0 +1,104 @@
+package org.care4j.model;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The frozen routers of one block, packed: router t owns rows {@code [t(t+1)/2, (t+1)(t+2)/2)} of
+ * {@code weight: [rows + 1, d]} and {@code bias: [rows + 1]}; the last row is zero and pads gathers. Packing
+ * stores exactly the T(T+1)/2 rows the method needs, with no square padding.
+ */
+final class RouterBank {
+
+    private final NDManager manager;
+    private NDArray weight;
+    private NDArray bias;
+    private int count;
+
+    RouterBank(int width, DataType type, NDManager manager) {
+        this.manager = manager;
+        this.weight = manager.zeros(new Shape(1, width), type);
+        this.bias = manager.zeros(new Shape(1), type);
+    }
+
+    static long offset(int task) {
+        return (long) task * (task + 1) / 2;
+    }
+
+    int size() {
+        return count;
+    }
+
+    long parameterCount() {
+        return weight.size() + bias.size() - weight.getShape().get(1) - 1;
+    }
+
+    void append(Router router) {
+        if (router.width() != count + 1) {
+            throw new IllegalArgumentException("router " + count + " must have " + (count + 1) + " outputs, has "
+                    + router.width());
+        }
+        long rows = offset(count);
+        NDArray w = NDArrays.concat(new NDList(weight.get(":" + rows), router.weight().stopGradient(),
+                weight.get(rows + ":")), 0);
+        NDArray b = NDArrays.concat(new NDList(bias.get(":" + rows), router.bias().stopGradient(),
+                bias.get(rows + ":")), 0);
+        w.attach(manager);
+        b.attach(manager);
+        weight.close();
+        bias.close();
+        weight = w;
+        bias = b;
+        count++;
+    }
+
+    /** A view of router {@code t}. */
+    Router router(int t) {
+        String range = offset(t) + ":" + offset(t + 1);
+        return new Router(weight.get(range), bias.get(range));
+    }
+
+    /**
+     * Logits of chosen routers on their own experts' class-token rows.
+     *
+     * @param rows {@code u: [B, E, d]}, expert e's class-token output in row e
+     * @param routers per sample, the router tasks to evaluate ({@code [B][R]}, every id below {@link #size()})
+     * @param experts E, the number of experts in use; router m fills entries 0..m and the rest are -infinity
+     * @return {@code [B, R, E]}
+     */
+    NDArray logits(NDArray rows, int[][] routers, int experts) {
+        int b = routers.length;
+        int r = routers[0].length;
+        long d = rows.getShape().get(2);
+        long pad = offset(count);
+        long[] pick = new long[b * r];
+        long[] index = new long[b * r * experts];
+        float[] mask = new float[b * r * experts];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < r; j++) {
+                int m = routers[i][j];
+                pick[i * r + j] = (long) i * experts + m;
+                for (int e = 0; e < experts; e++) {
+                    int at = (i * r + j) * experts + e;
+                    index[at] = e <= m ? offset(m) + e : pad;
+                    mask[at] = e <= m ? 0f : Float.NEGATIVE_INFINITY;
+                }
+            }
+        }
+        NDManager temp = rows.getManager();
+        NDArray u = rows.reshape(-1, d).get(temp.create(pick)).reshape(b * r, d, 1);
+        NDArray idx = temp.create(index);
+        NDArray w = weight.get(idx).reshape(b * r, experts, d);
+        NDArray logits = w.matMul(u).reshape(b, r, experts).add(bias.get(idx).reshape(b, r, experts));
+        return logits.add(temp.create(mask, new Shape(b, r, experts)).toType(rows.getDataType(), false));
+    }
+
+    void close() {
+        weight.close();
+        bias.close();
+    }
+}
