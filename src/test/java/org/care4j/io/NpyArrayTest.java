@@ -84,6 +84,10 @@ class NpyArrayTest {
         assertArrayEquals(new byte[] {1, 0, 0, 1}, bool.bytes());
         assertArrayEquals(new long[] {1, 0, 0, 1}, bool.longs());
         assertArrayEquals(new float[] {1f, 0f, 0f, 1f}, bool.floats());
+        // NumPy treats any nonzero byte as True; so does the reader, and bytes() reports it as 1.
+        NpyArray loose = read("|b1", new long[] {2}, new byte[] {2, (byte) 0x80});
+        assertArrayEquals(new byte[] {1, 1}, loose.bytes());
+        assertArrayEquals(new boolean[] {true, true}, loose.booleans());
 
         NpyArray u1 = read("|u1", new long[] {3}, new byte[] {(byte) 200, 0, (byte) 255});
         assertArrayEquals(new long[] {200, 0, 255}, u1.longs());
