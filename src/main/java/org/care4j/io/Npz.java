@@ -51,8 +51,9 @@ public final class Npz implements AutoCloseable {
         ZipFile zip;
         try {
             zip = new ZipFile(file.toFile());
-        } catch (ZipException | IllegalArgumentException e) {
-            // The JDK reports malformed entry names with IllegalArgumentException.
+        } catch (ZipException | EOFException | IllegalArgumentException e) {
+            // The JDK reports a file shorter than a zip trailer with EOFException and malformed entry names
+            // with IllegalArgumentException.
             throw new MalformedFileException(file.toString(), "not a readable zip archive: " + e.getMessage(), e);
         }
         try {
