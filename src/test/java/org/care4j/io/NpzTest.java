@@ -26,7 +26,8 @@ class NpzTest {
     void readsStoredAndDeflatedEntriesByNameWithOrWithoutSuffix() throws IOException {
         byte[] x = NpyWriter.encode("<i8", new long[] {3}, false, SafeTensorsTest.le(8, 4, 5, 6));
         byte[] y = NpyWriter.encode("|b1", new long[] {2, 1}, false, new byte[] {1, 0});
-        Path file = Files.write(dir.resolve("pair.npz"), zip(List.of("x.npy", "y.npy"), List.of(x, y), List.of(true, false)));
+        byte[] archive = zip(List.of("x.npy", "y.npy"), List.of(x, y), List.of(true, false));
+        Path file = Files.write(dir.resolve("pair.npz"), archive);
 
         try (Npz npz = Npz.open(file)) {
             assertEquals(List.of("x", "y"), npz.names());
