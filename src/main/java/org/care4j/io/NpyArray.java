@@ -134,6 +134,9 @@ public final class NpyArray {
         if (wholeInput && in.read() >= 0) {
             throw new MalformedFileException(source, "unexpected bytes after the array data (" + declared + ")");
         }
+        if (header.dtype() == DType.BOOL) {
+            normalizeBooleans(data);
+        }
         if (header.fortranOrder() && header.shape().length > 1) {
             data = fortranToC(data, header.shape(), header.dtype().bytes());
         }
@@ -209,14 +212,7 @@ public final class NpyArray {
         if (header.dtype().bytes() != 1) {
             throw refused("byte");
         }
-        if (header.dtype() != DType.BOOL) {
-            return data.clone();
-        }
-        byte[] out = new byte[data.length];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = data[i] == 0 ? (byte) 0 : (byte) 1;
-        }
-        return out;
+        return data.clone();
     }
 
     @Override
@@ -273,6 +269,15 @@ public final class NpyArray {
                         + filled);
             }
             data = Arrays.copyOf(data, (int) Math.min(length, 2L * data.length));
+        }
+    }
+
+    /** Maps every nonzero byte to 1, as NumPy reads them, so that {@link #bytes()} can be a plain copy. */
+    private static void normalizeBooleans(byte[] data) {
+        for (int i = 0; i < data.length; i++) {
+            if ((data[i] & 0xFE) != 0) {
+                data[i] = 1;
+            }
         }
     }
 

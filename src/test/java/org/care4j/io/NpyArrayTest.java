@@ -44,7 +44,8 @@ class NpyArrayTest {
             char o = order == ByteOrder.LITTLE_ENDIAN ? '<' : '>';
             ByteBuffer f4 = ByteBuffer.allocate(12).order(order);
             f4.asFloatBuffer().put(new float[] {1.5f, -0f, Float.MIN_VALUE});
-            assertArrayEquals(new float[] {1.5f, -0f, Float.MIN_VALUE}, read(o + "f4", new long[] {3}, f4.array()).floats());
+            assertArrayEquals(new float[] {1.5f, -0f, Float.MIN_VALUE},
+                    read(o + "f4", new long[] {3}, f4.array()).floats());
 
             ByteBuffer f8 = ByteBuffer.allocate(16).order(order);
             f8.asDoubleBuffer().put(new double[] {Math.E, -1e300});
@@ -72,7 +73,8 @@ class NpyArrayTest {
 
             ByteBuffer f2 = ByteBuffer.allocate(8).order(order);
             f2.asShortBuffer().put(new short[] {0x3C00, (short) 0xC100, 0x7BFF, 0x0001});
-            assertArrayEquals(new float[] {1f, -2.5f, 65504f, 0x1p-24f}, read(o + "f2", new long[] {4}, f2.array()).floats());
+            assertArrayEquals(new float[] {1f, -2.5f, 65504f, 0x1p-24f},
+                    read(o + "f2", new long[] {4}, f2.array()).floats());
         }
     }
 
@@ -84,6 +86,10 @@ class NpyArrayTest {
         assertArrayEquals(new byte[] {1, 0, 0, 1}, bool.bytes());
         assertArrayEquals(new long[] {1, 0, 0, 1}, bool.longs());
         assertArrayEquals(new float[] {1f, 0f, 0f, 1f}, bool.floats());
+        // NumPy treats any nonzero byte as True; so does the reader, and bytes() reports it as 1.
+        NpyArray loose = read("|b1", new long[] {2}, new byte[] {2, (byte) 0x80});
+        assertArrayEquals(new byte[] {1, 1}, loose.bytes());
+        assertArrayEquals(new boolean[] {true, true}, loose.booleans());
 
         NpyArray u1 = read("|u1", new long[] {3}, new byte[] {(byte) 200, 0, (byte) 255});
         assertArrayEquals(new long[] {200, 0, 255}, u1.longs());

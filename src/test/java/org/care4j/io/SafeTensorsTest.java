@@ -256,6 +256,12 @@ class SafeTensorsTest {
                 + "\"data_offsets\":[0,4]}}", 4), "has more elements than a long can count");
     }
 
+    @Test
+    void rejectsDeeplyNestedJsonWithoutExhaustingTheStack() throws IOException {
+        String nested = "{\"a\":" + "[".repeat(100_000) + "]".repeat(100_000) + "}";
+        assertRejected(craft(nested, 0), "header is not valid JSON");
+    }
+
     private Path craft(String json, int dataBytes) throws IOException {
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
         return write("crafted.safetensors", concat(le(8, header.length), header, new byte[dataBytes]));
