@@ -1,0 +1,332 @@
+package org.care4j.learn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.care4j.config.RunConfig;
+import org.care4j.data.Batch;
+import org.care4j.data.BatchLoader;
+import org.care4j.data.ContinualBenchmark;
+import org.care4j.data.Datasets;
+import org.care4j.data.ImageTransform;
+import org.care4j.data.Transforms;
+import org.care4j.eval.ProcessMemory;
+import org.care4j.eval.RunResults;
+import org.care4j.eval.TaskEvaluation;
+import org.care4j.eval.TaskRecord;
+import org.care4j.io.SafeTensors;
+import org.care4j.io.SafeTensorsWriter;
+import org.care4j.model.BrMoeBlock.Routing;
+import org.care4j.model.CareNetwork;
+import org.care4j.model.VisionTransformer;
+import org.care4j.runtime.CareException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One continual-learning run, the loop every method shares: open the benchmark and the backbone, then for each
+ * task learn it, evaluate on all classes seen so far (every {@code eval_every} tasks and after the last), and
+ * write {@code results.json} and a checkpoint, each atomically, before the next task starts.
+ */
+public final class ContinualRun {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ContinualRun.class);
+
+    private final RunConfig config;
+    private final Path out;
+
+    public ContinualRun(RunConfig config, Path out) {
+        this.config = config;
+        this.out = out;
+    }
+
+    /** Runs every task and returns the results, also written to {@code out/results.json}. */
+    public RunResults execute() {
+        long started = System.nanoTime();
+        Path dataRoot = config.dataRoot().orElseThrow(() -> new CareException(config.source()
+                + ": no data folder; give --data-root, the key \"data_root\" or the environment variable CARE_DATA"));
+        Path backbonePath = config.backbone().orElseThrow(() -> new CareException(config.source()
+                + ": no backbone; give --backbone, the key \"backbone\" or the environment variable CARE_BACKBONE"));
+        long seed = config.seeds().get(0);
+        ContinualBenchmark benchmark = Datasets.open(config.dataset(), dataRoot, seed, config.initCls(),
+                config.increment(), config.shuffle());
+        config.checkClassCount(benchmark.numClasses());
+        int tasks = config.tasksToRun(benchmark.numClasses());
+        createFolder(out);
+        LOG.info("{} on {}: {} classes, {} tasks{}, class order seed {}", config.method().name().toLowerCase(),
+                benchmark.name(), benchmark.numClasses(), benchmark.tasks(),
+                tasks < benchmark.tasks() ? " (running " + tasks + ")" : "", seed);
+        RunResults results = new RunResults(config, benchmark.order().order());
+        try (NDManager manager = NDManager.newBaseManager();
+                SafeTensors weights = SafeTensors.open(backbonePath);
+                Learner learner = createLearner(weights, seed, manager)) {
+            for (int t = 0; t < tasks; t++) {
+                long taskStart = System.nanoTime();
+                BenchmarkTask data = new BenchmarkTask(benchmark, t);
+                learner.learnTask(data);
+                double trainSeconds = (System.nanoTime() - taskStart) / 1e9;
+                TaskRecord.Builder record = TaskRecord.builder(t, positions(benchmark, t))
+                        .trainImagesPerSecond(data.imagesServed() / Math.max(data.trainSeconds(), 1e-9));
+                if (config.evaluatesAfter(t, tasks)) {
+                    TaskEvaluation evaluation = evaluate(learner, benchmark, t, manager);
+                    record.evaluation(evaluation);
+                    LOG.info("{}", evaluation.summary());
+                }
+                record.seconds((System.nanoTime() - taskStart) / 1e9).rssMb(ProcessMemory.residentMb())
+                        .extra("train_seconds", trainSeconds);
+                results.addTask(record.build());
+                results.setParametersAdded(learner.parametersAdded());
+                results.setWallSeconds((System.nanoTime() - started) / 1e9);
+                results.setPeakMemoryMb(ProcessMemory.peakResidentMb());
+                results.write(out.resolve(RunResults.FILE_NAME));
+                writeCheckpoint(learner, t);
+                LOG.info("task {}/{} done in {} s, {} train img/s, resident {} MB", t + 1, tasks,
+                        String.format("%.1f", (System.nanoTime() - taskStart) / 1e9),
+                        String.format("%.1f", data.imagesServed() / Math.max(data.trainSeconds(), 1e-9)),
+                        String.format("%.0f", ProcessMemory.residentMb()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        results.setWallSeconds((System.nanoTime() - started) / 1e9);
+        results.setPeakMemoryMb(ProcessMemory.peakResidentMb());
+        results.write(out.resolve(RunResults.FILE_NAME));
+        LOG.info("done: average accuracy {} %, last accuracy {} %, forgetting {}, {} s",
+                String.format("%.2f", results.averageAccuracy()), String.format("%.2f", results.lastAccuracy()),
+                String.format("%.2f", results.forgetting()), String.format("%.0f", results.wallSeconds()));
+        return results;
+    }
+
+    private Learner createLearner(SafeTensors weights, long seed, NDManager manager) throws IOException {
+        VisionTransformer vit = VisionTransformer.load(weights, "", 0, config.imageSize(), DataType.FLOAT32,
+                manager);
+        switch (config.method()) {
+            case CARE: {
+                CareNetwork net = CareNetwork.create(vit, new CareNetwork.Settings(config.expertDim(),
+                        config.adapterDim(), config.topkRouters(), config.topkExperts(), 0.1f), seed, manager);
+                ClassStatistics stats = new ClassStatistics(vit.width(),
+                        config.caStorageEfficientMethod() == RunConfig.ClassStatistics.VARIANCE
+                                ? ClassStatistics.Kind.VARIANCE : ClassStatistics.Kind.COVARIANCE,
+                        ClassStatistics.Storage.valueOf(config.covarianceStorage().name()), (double) 1e-4f);
+                return new CareLearner(net, careSettings(seed), stats, Routing.SPARSE, manager);
+            }
+            default:
+                throw new CareException(config.source() + ": key \"method\": \""
+                        + config.method().name().toLowerCase() + "\" is not available in this build");
+        }
+    }
+
+    private CareLearner.Settings careSettings(long seed) {
+        ClassifierAlignment.Decay decay = !config.decay() ? ClassifierAlignment.Decay.NONE
+                : config.decayMode() == RunConfig.DecayMode.POSITIVE ? ClassifierAlignment.Decay.POSITIVE
+                : ClassifierAlignment.Decay.REFERENCE;
+        return new CareLearner.Settings(config.tunedEpoch(), config.initLr(), config.minLr(), config.weightDecay(),
+                config.batchSize(), config.scale(), config.margin(), config.auxCosLoss(), config.selfDistLoss(),
+                config.crctEpochs(), config.caLr(), decay, config.iterPred(), seed);
+    }
+
+    private static int[] positions(ContinualBenchmark benchmark, int task) {
+        int first = benchmark.split().firstClass(task);
+        int[] p = new int[benchmark.split().classCount(task)];
+        Arrays.setAll(p, i -> first + i);
+        return p;
+    }
+
+    /** Top-1/top-5 on the test images of all seen classes, and routing diagnostics where the method routes. */
+    private TaskEvaluation evaluate(Learner learner, ContinualBenchmark benchmark, int task, NDManager manager) {
+        long start = System.nanoTime();
+        int[] indices = limitPerClass(benchmark.testIndicesUpTo(task), i -> benchmark.position(benchmark.test(), i),
+                config.testImagesPerClass());
+        int seen = benchmark.split().firstClass(task) + benchmark.split().classCount(task);
+        TaskEvaluation.Builder eval = TaskEvaluation.builder(task, seen, p -> benchmark.split().taskOf(p));
+        try (BatchLoader loader = loader(benchmark, false, indices, 0);
+                org.care4j.runtime.Progress progress = org.care4j.runtime.Progress.start(
+                        "evaluating task " + (task + 1), indices.length)) {
+            for (Batch batch : loader) {
+                try (NDScope scope = new NDScope()) {
+                    Prediction p = learner.predict(batch.images(manager));
+                    int n = p.size();
+                    int[] truth = new int[n];
+                    int[][] ranked = new int[n][];
+                    for (int i = 0; i < n; i++) {
+                        truth[i] = (int) batch.labels()[i];
+                        ranked[i] = p.top(i, 5);
+                    }
+                    eval.addPredictions(truth, ranked);
+                    if (!p.routers().isEmpty()) {
+                        eval.addRouting(truth, p.routers().toArray(new int[0][][]),
+                                p.experts().toArray(new int[0][][]));
+                    }
+                }
+                progress.advance(batch.size());
+            }
+        }
+        return eval.seconds((System.nanoTime() - start) / 1e9).build();
+    }
+
+    private BatchLoader loader(ContinualBenchmark benchmark, boolean train, int[] indices, long seed) {
+        ImageTransform transform = Transforms.forDataset(benchmark.name(), train, config.imageSize());
+        BatchLoader.Builder b = BatchLoader.builder().benchmark(benchmark, true).indices(indices)
+                .transform(transform).batchSize(config.batchSize()).shuffle(train).seed(seed);
+        if (!train) {
+            b.benchmark(benchmark, false);
+        }
+        if (config.workers() > 0) {
+            b.workers(config.workers());
+        }
+        return b.build();
+    }
+
+    static int[] limitPerClass(int[] indices, java.util.function.IntUnaryOperator classOf, int perClass) {
+        if (perClass <= 0) {
+            return indices;
+        }
+        Map<Integer, Integer> taken = new HashMap<>();
+        return Arrays.stream(indices).filter(i -> taken.merge(classOf.applyAsInt(i), 1, Integer::sum) <= perClass)
+                .toArray();
+    }
+
+    private void writeCheckpoint(Learner learner, int task) throws IOException {
+        Path folder = out.resolve("checkpoint");
+        createFolder(folder);
+        SafeTensorsWriter w = new SafeTensorsWriter().metadata("task", Integer.toString(task))
+                .metadata("method", learner.method()).metadata("config", config.toJsonString());
+        for (Map.Entry<String, NDArray> e : learner.state().entrySet()) {
+            w.add(e.getKey(), e.getValue());
+        }
+        if (learner instanceof CareLearner care) {
+            ClassStatistics stats = care.statistics();
+            for (int c : stats.classIds()) {
+                float[][] v = stats.export(c);
+                w.add("stats." + c + ".mean", new long[] {v[0].length}, v[0]);
+                w.add("stats." + c + ".factor", new long[] {v[1].length}, v[1]);
+            }
+        }
+        w.write(folder.resolve("model.safetensors"));
+    }
+
+    private static void createFolder(Path folder) {
+        try {
+            Files.createDirectories(folder);
+        } catch (IOException e) {
+            throw new CareException("cannot create the folder " + folder + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** One task of a benchmark as a learner sees it, counting the training images it serves. */
+    private final class BenchmarkTask implements TaskData {
+        private final ContinualBenchmark benchmark;
+        private final int task;
+        private final int[] train;
+        private long served;
+        private double seconds;
+
+        BenchmarkTask(ContinualBenchmark benchmark, int task) {
+            this.benchmark = benchmark;
+            this.task = task;
+            this.train = benchmark.trainIndices(task, config.imagesPerClass());
+        }
+
+        @Override
+        public int task() {
+            return task;
+        }
+
+        @Override
+        public int firstClass() {
+            return benchmark.split().firstClass(task);
+        }
+
+        @Override
+        public int classes() {
+            return benchmark.split().classCount(task);
+        }
+
+        @Override
+        public long trainImages() {
+            return train.length;
+        }
+
+        @Override
+        public Iterable<Batch> trainBatches(long seed) {
+            return counted(loader(benchmark, true, train, seed));
+        }
+
+        @Override
+        public Iterable<Batch> featureBatches() {
+            BatchLoader.Builder b = BatchLoader.builder().benchmark(benchmark, true).indices(train)
+                    .transform(Transforms.forDataset(benchmark.name(), false, config.imageSize()))
+                    .batchSize(config.batchSize()).shuffle(false);
+            if (config.workers() > 0) {
+                b.workers(config.workers());
+            }
+            return closing(b.build());
+        }
+
+        long imagesServed() {
+            return served;
+        }
+
+        double trainSeconds() {
+            return seconds;
+        }
+
+        /** Iterates the loader once, counting images and time, and closes it at the end. */
+        private Iterable<Batch> counted(BatchLoader loader) {
+            return () -> {
+                java.util.Iterator<Batch> it = loader.iterator();
+                long start = System.nanoTime();
+                return new java.util.Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        boolean more = it.hasNext();
+                        if (!more) {
+                            seconds += (System.nanoTime() - start) / 1e9;
+                            loader.close();
+                        }
+                        return more;
+                    }
+
+                    @Override
+                    public Batch next() {
+                        Batch b = it.next();
+                        served += b.size();
+                        return b;
+                    }
+                };
+            };
+        }
+
+        private Iterable<Batch> closing(BatchLoader loader) {
+            return () -> {
+                java.util.Iterator<Batch> it = loader.iterator();
+                return new java.util.Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        boolean more = it.hasNext();
+                        if (!more) {
+                            loader.close();
+                        }
+                        return more;
+                    }
+
+                    @Override
+                    public Batch next() {
+                        return it.next();
+                    }
+                };
+            };
+        }
+    }
+
+}
