@@ -67,6 +67,7 @@ public final class RunResults {
     private final String method;
     private final int[] classOrder;
     private final String started;
+    private final String writtenBy;
     private final List<TaskRecord> tasks = new ArrayList<>();
     private final Map<String, Double> extra = new LinkedHashMap<>();
     private Long parametersAdded;
@@ -81,14 +82,15 @@ public final class RunResults {
      */
     public RunResults(RunConfig config, int[] classOrder) {
         this(config.toJson(), config.toJson().get("method").textValue(), classOrder,
-                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
+                Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), currentVersion());
     }
 
-    private RunResults(ObjectNode config, String method, int[] classOrder, String started) {
+    private RunResults(ObjectNode config, String method, int[] classOrder, String started, String writtenBy) {
         this.config = config.deepCopy();
         this.method = method;
         this.classOrder = classOrder.clone();
         this.started = started;
+        this.writtenBy = writtenBy;
     }
 
     /**
@@ -206,6 +208,16 @@ public final class RunResults {
         return Collections.unmodifiableMap(extra);
     }
 
+    /** When the run started (ISO-8601 instant), as first recorded. */
+    public String started() {
+        return started;
+    }
+
+    /** The care4j version that wrote the file read, or this one for a new record. */
+    public String care4jVersion() {
+        return writtenBy;
+    }
+
     /** The last evaluation that has routing diagnostics, or null. */
     public TaskEvaluation lastRoutedEvaluation() {
         for (int i = tasks.size() - 1; i >= 0; i--) {
@@ -318,7 +330,7 @@ public final class RunResults {
 
     private ObjectNode provenance() {
         ObjectNode p = JSON.createObjectNode();
-        p.put("care4j_version", care4jVersion());
+        p.put("care4j_version", currentVersion());
         p.put("started", started);
         p.put("written", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
         p.put("java_version", System.getProperty("java.version"));
@@ -329,7 +341,7 @@ public final class RunResults {
     }
 
     /** The version Maven packaged, or "development" when running from compiled classes. */
-    static String care4jVersion() {
+    static String currentVersion() {
         try (InputStream in = RunResults.class.getResourceAsStream(
                 "/META-INF/maven/org.care4j/care4j/pom.properties")) {
             if (in != null) {
@@ -453,8 +465,9 @@ public final class RunResults {
             }
             String method = text(root, "method", "");
             int[] classOrder = integers(required(root, "class_order", ""), "class_order");
-            String started = root.path("provenance").path("started").asText("unknown");
-            RunResults results = new RunResults((ObjectNode) config, method, classOrder, started);
+            JsonNode provenance = root.path("provenance");
+            RunResults results = new RunResults((ObjectNode) config, method, classOrder,
+                    provenance.path("started").asText("unknown"), provenance.path("care4j_version").asText("unknown"));
 
             JsonNode tasks = required(root, "tasks", "");
             if (!tasks.isArray()) {
