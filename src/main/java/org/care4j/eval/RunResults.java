@@ -41,6 +41,25 @@ import org.care4j.runtime.CareException;
  * lacks a required one. Summary numbers (Ā, A_B, forgetting, the curve, routing) are always recomputed from the
  * task records, never trusted from the file.
  *
+ * <pre>{@code
+ * RunResults results = new RunResults(config, classOrder);          // or RunResults.read(runDir) to resume
+ * for (int t = ...) {
+ *     ... train task t ...
+ *     TaskRecord.Builder record = TaskRecord.builder(t, positionsOfTask)
+ *             .trainImagesPerSecond(imagesPerSecond).seconds(taskSeconds).rssMb(ProcessMemory.residentMb());
+ *     if (config.evaluatesAfter(t, tasksRun)) {
+ *         TaskEvaluation.Builder eval = TaskEvaluation.builder(t, taskOfPosition);
+ *         for (each test batch) {
+ *             eval.addPredictions(truePositions, top5);           // int[n], int[n][5]
+ *             eval.addRouting(truePositions, routers, experts);  // CaRE only: int[blocks][n][M], [blocks][n][K*M]
+ *         }
+ *         record.evaluation(eval.seconds(evalSeconds).build());
+ *     }
+ *     results.addTask(record.build());
+ *     results.write(runDir.resolve(RunResults.FILE_NAME));
+ * }
+ * }</pre>
+ *
  * <p>Top-level keys written, summary first: {@code method, average_accuracy, last_accuracy, forgetting,
  * evaluated_tasks, all_tasks_evaluated, accuracy_curve, routing, peak_memory_mb, wall_seconds,
  * parameters_added} (when set), {@code extra} (when any), {@code provenance, config, class_order, tasks}. Each
@@ -81,7 +100,7 @@ public final class RunResults {
      * @param classOrder original class index of each position: {@code classOrder[p]} is the class learned p-th
      */
     public RunResults(RunConfig config, int[] classOrder) {
-        this(config.toJson(), config.toJson().get("method").textValue(), classOrder,
+        this(config.toJson(), config.method().name().toLowerCase(java.util.Locale.ROOT), classOrder,
                 Instant.now().truncatedTo(ChronoUnit.SECONDS).toString(), currentVersion());
     }
 
