@@ -40,6 +40,8 @@ public final class Sgd implements AutoCloseable {
                 buf = g;
             } else if (buf == null) {
                 buf = g;
+                // The buffer outlives any NDScope the step runs in; the optimizer's manager owns it.
+                ai.djl.ndarray.NDScope.unregister(buf);
                 buf.attach(manager);
                 buffers.put(p, buf);
             } else {
