@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** An in-memory dataset: image i is a w x h image filled with the value i mod 256 (all channels). */
-final class FakeDataset implements ImageDataset {
+class FakeDataset implements ImageDataset {
 
     private final int[] labels;
     private final int classes;
