@@ -19,7 +19,18 @@ public final class Batch {
     private final long[] labels;
     private final int[] indices;
 
-    Batch(int size, int imageSize, float[] pixels, long[] labels, int[] indices) {
+    /**
+     * A batch of already transformed images, e.g. from an application's own pipeline.
+     *
+     * @param pixels {@code size * 3 * imageSize * imageSize} values, CHW per image
+     */
+    public Batch(int size, int imageSize, float[] pixels, long[] labels, int[] indices) {
+        if (pixels.length != (long) size * 3 * imageSize * imageSize || labels.length != size
+                || indices.length != size) {
+            throw new IllegalArgumentException("a batch of " + size + " images of side " + imageSize + " needs "
+                    + (long) size * 3 * imageSize * imageSize + " pixels and " + size + " labels and indices, got "
+                    + pixels.length + ", " + labels.length + " and " + indices.length);
+        }
         this.size = size;
         this.imageSize = imageSize;
         this.pixels = pixels;

@@ -15,6 +15,7 @@ import org.care4j.model.BrMoeBlock;
 import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.Expert;
+import org.care4j.runtime.Scalar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,7 +60,26 @@ public final class CareLearner implements Learner {
     private final Routing routing;
     private final NDManager manager;
     private final CareObjective objective;
+    private java.util.function.Consumer<EpochEvent> listener = e -> { };
     private int known;
+
+    /**
+     * One finished training epoch.
+     *
+     * @param task task index
+     * @param stage 0 for task 0's single stage, else 1 or 2
+     * @param epoch epoch within the stage, from 0
+     * @param learningRate the rate used in that epoch
+     * @param loss mean batch loss
+     * @param imagesPerSecond training throughput
+     */
+    public record EpochEvent(int task, int stage, int epoch, double learningRate, double loss,
+            double imagesPerSecond) {}
+
+    /** Calls {@code listener} after every training epoch, while the stage's parameters are still trainable. */
+    public void onEpoch(java.util.function.Consumer<EpochEvent> listener) {
+        this.listener = listener;
+    }
 
     public CareLearner(CareNetwork network, Settings settings, ClassStatistics statistics, Routing routing,
             NDManager manager) {
@@ -152,6 +172,7 @@ public final class CareLearner implements Learner {
                                     .get(":, " + first + ":" + (first + task.classes()));
                             return objective.compute(logits, out.perceptronLogits(), labels).total();
                         }, manager, where);
+                listener.accept(new EpochEvent(t, stage, epoch, lr, e.meanLoss(), e.imagesPerSecond()));
                 LOG.info("{}: loss {} lr {} {} img/s", where, String.format("%.4f", e.meanLoss()),
                         String.format("%.5f", lr), String.format("%.1f", e.imagesPerSecond()));
             }
@@ -229,7 +250,7 @@ public final class CareLearner implements Learner {
             double scale) {
         try (NDScope scope = new NDScope()) {
             CareNetwork.Output single = network.forward(images, -1, routing, false);
-            NDArray total = network.logits(single.features()).mul(scale).softmax(1);
+            NDArray total = Scalar.times(network.logits(single.features()), scale).softmax(1);
             int tasks = network.tasks();
             int b = (int) images.getShape().get(0);
             double[][] entropies = new double[0][];
@@ -239,8 +260,8 @@ public final class CareLearner implements Learner {
                 entropies = new double[tasks][];
                 List<NDArray> probabilities = new ArrayList<>();
                 for (int t = 0; t < tasks; t++) {
-                    NDArray p = network.logits(network.forward(images, t, routing, false).features()).mul(scale)
-                            .softmax(1);
+                    NDArray p = Scalar.times(network.logits(network.forward(images, t, routing, false).features()),
+                            scale).softmax(1);
                     probabilities.add(p);
                     entropies[t] = p.mul(p.add(1e-10).log()).sum(new int[] {1}).neg()
                             .toType(DataType.FLOAT64, false).toDoubleArray();

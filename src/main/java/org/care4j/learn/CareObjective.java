@@ -3,6 +3,7 @@ package org.care4j.learn;
 import ai.djl.ndarray.NDArray;
 import java.util.ArrayList;
 import java.util.List;
+import org.care4j.runtime.Scalar;
 
 /**
  * The CaRE training loss on a batch of the current task (CARE-SPEC section 4):
@@ -58,13 +59,13 @@ public final class CareObjective {
             NDArray block = h;
             if (selfDistillation) {
                 double t = l < 6 ? 1 : 2;
-                NDArray s = klDivergence(teacher.div(t), a.div(t)).mul(t * t);
+                NDArray s = Scalar.times(klDivergence(Scalar.over(teacher, t), Scalar.over(a, t)), t * t);
                 soft.add(s);
-                block = h.add(s).div(2);
+                block = Scalar.over(h.add(s), 2);
             }
             sum = sum == null ? block : sum.add(block);
         }
-        NDArray aux = sum.div(perceptronLogits.size());
+        NDArray aux = Scalar.over(sum, perceptronLogits.size());
         return new Terms(main.add(aux), main, aux, hard, soft);
     }
 

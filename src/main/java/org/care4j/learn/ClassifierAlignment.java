@@ -10,6 +10,7 @@ import ai.djl.training.GradientCollector;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.care4j.model.CosineClassifier;
+import org.care4j.runtime.Scalar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,7 +94,7 @@ public final class ClassifierAlignment {
                         String range = it * samplesPerClass + ":" + (it + 1) * samplesPerClass;
                         try (NDScope step = new NDScope();
                                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = classifier.forward(x.get(range)).mul(scale);
+                            NDArray logits = Scalar.times(classifier.forward(x.get(range)), scale);
                             NDArray loss = CosFace.crossEntropy(logits, y.get(range));
                             gc.backward(loss);
                             lossSum += TrainingLoop.finite(loss, "classifier alignment epoch " + (epoch + 1));

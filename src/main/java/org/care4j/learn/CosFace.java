@@ -1,6 +1,7 @@
 package org.care4j.learn;
 
 import ai.djl.ndarray.NDArray;
+import org.care4j.runtime.Scalar;
 
 /**
  * CosFace (large-margin cosine) loss over the current task's classes:
@@ -18,9 +19,9 @@ public final class CosFace {
     public static NDArray loss(NDArray logits, NDArray labels, double scale, double margin) {
         int classes = (int) logits.getShape().get(1);
         NDArray target = labels.oneHot(classes).toType(logits.getDataType(), false);
-        NDArray z = logits.mul(scale);
+        NDArray z = Scalar.times(logits, scale);
         if (margin != 0) {
-            z = z.sub(target.mul(scale * margin));
+            z = z.sub(Scalar.times(target, scale * margin));
         }
         return z.logSoftmax(1).mul(target).sum(new int[] {1}).mean().neg();
     }

@@ -60,6 +60,17 @@ public final class Sgd implements AutoCloseable {
         }
     }
 
+    /** How many parameter tensors hold a NaN or infinite value (for error messages). */
+    public int nonFiniteParameters() {
+        int n = 0;
+        for (NDArray p : parameters) {
+            try (NDArray bad = p.stopGradient().isNaN().logicalOr(p.stopGradient().isInfinite()).any()) {
+                n += bad.getBoolean() ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     /** The gradient of {@code p} from the last backward pass, or null when it took no part. */
     static NDArray gradientOf(NDArray p) {
         try {

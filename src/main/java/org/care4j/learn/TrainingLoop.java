@@ -60,7 +60,13 @@ public final class TrainingLoop {
                 try (NDScope scope = new NDScope();
                         GradientCollector gc = Engine.getInstance().newGradientCollector()) {
                     NDArray value = loss.compute(batch, manager);
-                    sum += finite(value, where + " batch " + (count + 1));
+                    double v = scalar(value);
+                    if (!Double.isFinite(v)) {
+                        int bad = sgd.nonFiniteParameters();
+                        finite(value, where + " batch " + (count + 1)
+                                + (bad > 0 ? " (" + bad + " trainable tensors already hold NaN or infinity)" : ""));
+                    }
+                    sum += v;
                     gc.backward(value);
                 }
                 sgd.step(lr);
@@ -72,9 +78,13 @@ public final class TrainingLoop {
         }
     }
 
+    private static double scalar(NDArray loss) {
+        return loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+    }
+
     /** The scalar value of {@code loss}; stops the run with a clear message when it is NaN or infinite. */
     public static double finite(NDArray loss, String where) {
-        double v = loss.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).getDouble();
+        double v = scalar(loss);
         if (!Double.isFinite(v)) {
             throw new CareException("the loss became " + v + " at " + where
                     + "; the run stops here (lower the learning rate, or check the data and the backbone)");

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import org.care4j.runtime.Scalar;
 
 /**
  * Bias-free cosine classifier with one head per task: {@code logits = normalize(f) . normalize(W)^T} over the
@@ -53,7 +54,7 @@ public final class CosineClassifier {
     }
 
     static NDArray normalize(NDArray v) {
-        return v.div(v.norm(new int[] {1}, true).maximum(1e-12));
+        return v.div(Scalar.atLeast(v.norm(new int[] {1}, true), 1e-12));
     }
 
     void close() {

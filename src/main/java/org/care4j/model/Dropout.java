@@ -1,6 +1,7 @@
 package org.care4j.model;
 
 import ai.djl.ndarray.NDArray;
+import org.care4j.runtime.Scalar;
 
 /** Inverted dropout: zeroes each unit with probability p and scales survivors by 1 / (1 - p). */
 final class Dropout {
@@ -14,6 +15,6 @@ final class Dropout {
         // Uniform draws come from the engine's generator, which the learner seeds once per run.
         NDArray keep = x.getManager().randomUniform(0, 1, x.getShape(), x.getDataType()).gte(p)
                 .toType(x.getDataType(), false);
-        return x.mul(keep).div(1 - p);
+        return Scalar.over(x.mul(keep), 1 - p);
     }
 }

@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
 import ai.djl.nn.core.Linear;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.care4j.runtime.Scalar;
 
 /**
  * A bottleneck adapter: {@code E(x) = (up(dropout(ReLU(down(LN(x))))) ) * s}, applied token-wise.
@@ -83,7 +85,7 @@ public final class Expert {
      */
     public NDArray forward(NDArray x, float dropout) {
         NDArray h = VisionTransformer.layerNorm(x, lnW, lnB, EPS);
-        h = Linear.linear(h, downW, downB).singletonOrThrow().maximum(0);
+        h = Activation.relu(Linear.linear(h, downW, downB).singletonOrThrow());
         h = Dropout.apply(h, dropout);
         return Linear.linear(h, upW, upB).singletonOrThrow().mul(scale);
     }
@@ -108,9 +110,11 @@ public final class Expert {
         parameters().forEach((name, p) -> {
             // A detached view shares the parameter's storage, so in-place arithmetic on it updates the
             // parameter without recording anything for autograd.
-            NDArray anchor = ref.get(name).mul(keep);
+            NDArray anchor = Scalar.times(ref.get(name), keep);
             NDArray view = p.stopGradient();
-            view.muli(1 - keep).addi(anchor);
+            try (NDArray rest = Scalar.constant(view, 1 - keep)) {
+                view.muli(rest).addi(anchor);
+            }
             anchor.close();
             view.close();
         });

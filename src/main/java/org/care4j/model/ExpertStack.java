@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Activation;
 import java.util.List;
 
 /**
@@ -102,7 +103,8 @@ final class ExpertStack {
      */
     NDArray rows(NDArray normed, float dropout) {
         NDArray x = normed.expandDims(0).mul(lnW.expandDims(1)).add(lnB.expandDims(1));
-        NDArray h = x.matMul(downW.transpose(0, 2, 1)).add(downB.expandDims(1)).maximum(0);
+        NDArray h = x.matMul(downW.transpose(0, 2, 1)).add(downB.expandDims(1));
+        h = Activation.relu(h);
         h = Dropout.apply(h, dropout);
         NDArray y = h.matMul(upW.transpose(0, 2, 1)).add(upB.expandDims(1)).mul(scale.expandDims(1));
         return y.transpose(1, 0, 2);
@@ -126,7 +128,8 @@ final class ExpertStack {
         long r = downW.getShape().get(1);
         NDArray foldedDown = downW.mul(lnW.expandDims(1)).reshape(b, slots * r, d);
         NDArray foldedBias = downW.matMul(lnB.expandDims(2)).squeeze(2).add(downB).reshape(b, 1, slots * r);
-        NDArray h = normed.matMul(foldedDown.transpose(0, 2, 1)).add(foldedBias).maximum(0);
+        NDArray h = normed.matMul(foldedDown.transpose(0, 2, 1)).add(foldedBias);
+        h = Activation.relu(h);
         h = Dropout.apply(h, dropout);
         NDArray gain = weights.reshape(b * slots, 1).mul(scale);
         NDArray foldedUp = upW.transpose(0, 2, 1).mul(gain.expandDims(1)).reshape(b, slots * r, d);

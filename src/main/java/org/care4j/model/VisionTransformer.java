@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Random;
 import org.care4j.io.SafeTensors;
 import org.care4j.runtime.CareException;
+import org.care4j.runtime.Scalar;
 
 /**
  * A frozen pre-norm Vision Transformer in timm layout.
@@ -279,7 +280,7 @@ public final class VisionTransformer {
         NDArray h = layerNorm(z, blk.norm1W, blk.norm1B, EPS);
         NDArray qkv = Linear.linear(h, blk.qkvW, blk.qkvB).singletonOrThrow()
                 .reshape(b, n, 3, heads, headDim).transpose(2, 0, 3, 1, 4);
-        NDArray q = qkv.get(0).mul(1.0 / Math.sqrt(headDim));
+        NDArray q = Scalar.times(qkv.get(0), 1.0 / Math.sqrt(headDim));
         NDArray k = qkv.get(1);
         NDArray v = qkv.get(2);
         NDArray attn = q.matMul(k.transpose(0, 1, 3, 2)).softmax(-1);

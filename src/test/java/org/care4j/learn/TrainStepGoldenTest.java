@@ -73,6 +73,9 @@ class TrainStepGoldenTest {
                 NDArray logits = net.logits(out.features());
                 terms = new CareObjective(20, 0, true, true).compute(logits.get(":, " + known + ":"),
                         out.perceptronLogits(), labels);
+                // A collection between forward and backward must not disturb what autograd saved (DJL's
+                // scalar operands once borrowed Java buffers that the collector freed).
+                System.gc();
                 gc.backward(terms.total());
             }
             double lossTol = f64 ? 1e-9 : 1e-4;
