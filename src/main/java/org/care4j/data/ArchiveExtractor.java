@@ -20,13 +20,14 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.care4j.runtime.CareException;
 
 /**
- * Extracts a {@code .tar.gz} or {@code .zip} into a folder, refusing anything that would write outside it.
+ * Extracts a {@code .tar.gz} or {@code .zip} into a folder, refusing anything that would write
+ * outside it.
  *
- * <p>Entries are written to a fresh staging folder inside the destination; an entry whose path is absolute
- * or leaves the destination (through {@code ..}), a symbolic or hard link, or a device entry stops the
- * extraction with a {@link CareException} naming the archive and the entry, and the staging folder is removed,
- * so nothing of a refused archive remains. When all entries are written, the top-level items move into the
- * destination, replacing items of the same name.
+ * <p>Entries are written to a fresh staging folder inside the destination; an entry whose path is
+ * absolute or leaves the destination (through {@code ..}), a symbolic or hard link, or a device
+ * entry stops the extraction with a {@link CareException} naming the archive and the entry, and the
+ * staging folder is removed, so nothing of a refused archive remains. When all entries are written,
+ * the top-level items move into the destination, replacing items of the same name.
  */
 public final class ArchiveExtractor {
 
@@ -52,7 +53,8 @@ public final class ArchiveExtractor {
             } else if (name.endsWith(".zip")) {
                 extractZip(archive, staging);
             } else {
-                throw new CareException(archive + ": unknown archive type (expected .tar.gz or .zip)");
+                throw new CareException(
+                        archive + ": unknown archive type (expected .tar.gz or .zip)");
             }
             return moveInto(staging, destination);
         } catch (IOException e) {
@@ -64,7 +66,8 @@ public final class ArchiveExtractor {
 
     private static void extractTarGz(Path archive, Path staging) throws IOException {
         try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
-                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 if (e.isSymbolicLink() || e.isLink()) {
                     throw refused(archive, e.getName(), "is a link (links are not extracted)");
@@ -110,7 +113,10 @@ public final class ArchiveExtractor {
         }
         for (String part : name.split("/")) {
             if (part.equals("..")) {
-                throw refused(archive, entry, "would land outside the destination (its path contains ..)");
+                throw refused(
+                        archive,
+                        entry,
+                        "would land outside the destination (its path contains ..)");
             }
         }
         Path out = root.resolve(name).normalize();
@@ -121,7 +127,8 @@ public final class ArchiveExtractor {
     }
 
     private static CareException refused(Path archive, String entry, String why) {
-        return new CareException(archive + ": entry '" + entry + "' " + why + "; extraction refused");
+        return new CareException(
+                archive + ": entry '" + entry + "' " + why + "; extraction refused");
     }
 
     private static List<Path> moveInto(Path staging, Path destination) throws IOException {

@@ -22,16 +22,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Downloads one file over HTTP(S), or copies it from a local path, so that the target appears only complete
- * and verified.
+ * Downloads one file over HTTP(S), or copies it from a local path, so that the target appears only
+ * complete and verified.
  *
- * <p>Bytes go to {@code <target>.part}. An interrupted transfer keeps that file; the next attempt (within this
- * call, up to {@code attempts} times, or a later call) asks for the rest with an HTTP {@code Range} request,
- * guarded by {@code If-Range} with the validator (ETag or Last-Modified) of the response that began the file,
- * so a changed file on the server restarts the download instead of being spliced. A server that ignores the
- * range answers 200 and the download restarts from zero. When an MD5 is given, the finished file is checked;
- * on a mismatch the partial file is deleted (the next run starts over) and a {@link CareException} says so.
- * Only then is {@code .part} renamed to the target.
+ * <p>Bytes go to {@code <target>.part}. An interrupted transfer keeps that file; the next attempt
+ * (within this call, up to {@code attempts} times, or a later call) asks for the rest with an HTTP
+ * {@code Range} request, guarded by {@code If-Range} with the validator (ETag or Last-Modified) of
+ * the response that began the file, so a changed file on the server restarts the download instead
+ * of being spliced. A server that ignores the range answers 200 and the download restarts from
+ * zero. When an MD5 is given, the finished file is checked; on a mismatch the partial file is
+ * deleted (the next run starts over) and a {@link CareException} says so. Only then is {@code
+ * .part} renamed to the target.
  */
 public final class Downloader {
 
@@ -51,12 +52,13 @@ public final class Downloader {
     private final Progress progress;
 
     /**
-     * @param attempts             connections tried per call before giving up (each resumes the last)
+     * @param attempts connections tried per call before giving up (each resumes the last)
      * @param connectTimeoutMillis connect timeout
-     * @param readTimeoutMillis    longest silence of the server while reading
-     * @param progress             progress listener (may be null)
+     * @param readTimeoutMillis longest silence of the server while reading
+     * @param progress progress listener (may be null)
      */
-    public Downloader(int attempts, int connectTimeoutMillis, int readTimeoutMillis, Progress progress) {
+    public Downloader(
+            int attempts, int connectTimeoutMillis, int readTimeoutMillis, Progress progress) {
         if (attempts < 1) {
             throw new IllegalArgumentException("attempts must be at least 1, got " + attempts);
         }
@@ -90,13 +92,17 @@ public final class Downloader {
         try {
             Files.createDirectories(target.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw new CareException(target.getParent() + ": cannot create folder: " + e.getMessage(), e);
+            throw new CareException(
+                    target.getParent() + ": cannot create folder: " + e.getMessage(), e);
         }
-        String scheme = source.getScheme() == null ? "" : source.getScheme().toLowerCase(Locale.ROOT);
+        String scheme =
+                source.getScheme() == null ? "" : source.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "http", "https" -> download(source, target);
             case "file" -> copy(Path.of(source), target);
-            default -> throw new CareException(source + ": unsupported source (use http, https or a file)");
+            default ->
+                    throw new CareException(
+                            source + ": unsupported source (use http, https or a file)");
         }
         finish(source, target, md5);
     }
@@ -108,7 +114,8 @@ public final class Downloader {
         try {
             Files.copy(file, partFile(target), StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
-            throw new CareException(file + ": cannot copy to " + target.getParent() + ": " + e.getMessage(), e);
+            throw new CareException(
+                    file + ": cannot copy to " + target.getParent() + ": " + e.getMessage(), e);
         }
     }
 
@@ -120,21 +127,40 @@ public final class Downloader {
                 return;
             } catch (IOException e) {
                 last = e;
-                LOG.warn("{}: attempt {} of {} failed: {}", source, attempt, attempts, e.getMessage());
+                LOG.warn(
+                        "{}: attempt {} of {} failed: {}",
+                        source,
+                        attempt,
+                        attempts,
+                        e.getMessage());
             }
         }
         long have = sizeOrZero(partFile(target));
-        throw new CareException(source + ": download failed after " + attempts + " attempts (" + last.getMessage()
-                + "); " + have + " bytes kept in " + partFile(target) + ", run the command again to resume", last);
+        throw new CareException(
+                source
+                        + ": download failed after "
+                        + attempts
+                        + " attempts ("
+                        + last.getMessage()
+                        + "); "
+                        + have
+                        + " bytes kept in "
+                        + partFile(target)
+                        + ", run the command again to resume",
+                last);
     }
 
-    /** One connection: resumes or restarts the partial file and reads to the end of the response. */
+    /**
+     * One connection: resumes or restarts the partial file and reads to the end of the response.
+     */
     private void transfer(URI source, Path target) throws IOException {
         Path part = partFile(target);
         Path validatorFile = validatorFile(target);
         long have = sizeOrZero(part);
-        String validator = have > 0 && Files.isRegularFile(validatorFile)
-                ? Files.readString(validatorFile, StandardCharsets.UTF_8).strip() : "";
+        String validator =
+                have > 0 && Files.isRegularFile(validatorFile)
+                        ? Files.readString(validatorFile, StandardCharsets.UTF_8).strip()
+                        : "";
         HttpURLConnection c = open(source.toURL());
         if (have > 0) {
             c.setRequestProperty("Range", "bytes=" + have + "-");
@@ -147,18 +173,25 @@ public final class Downloader {
             boolean append;
             long total;
             if (code == HttpURLConnection.HTTP_PARTIAL && have > 0) {
-                Matcher m = CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
+                Matcher m =
+                        CONTENT_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
                 if (!m.matches() || Long.parseLong(m.group(1)) != have) {
                     Files.deleteIfExists(part);
-                    throw new IOException("server sent an unexpected range " + c.getHeaderField("Content-Range")
-                            + " for bytes " + have + "-; will restart");
+                    throw new IOException(
+                            "server sent an unexpected range "
+                                    + c.getHeaderField("Content-Range")
+                                    + " for bytes "
+                                    + have
+                                    + "-; will restart");
                 }
                 append = true;
                 total = m.group(3).equals("*") ? -1 : Long.parseLong(m.group(3));
                 LOG.info("{}: resuming at byte {}", source, have);
             } else if (code == HttpURLConnection.HTTP_OK) {
                 if (have > 0) {
-                    LOG.info("{}: server sent the whole file (no range support or the file changed); restarting",
+                    LOG.info(
+                            "{}: server sent the whole file (no range support or the file changed);"
+                                + " restarting",
                             source);
                 }
                 append = false;
@@ -166,7 +199,9 @@ public final class Downloader {
                 String newValidator = validatorOf(c);
                 Files.writeString(validatorFile, newValidator, StandardCharsets.UTF_8);
             } else if (code == 416 && have > 0) {
-                Matcher m = UNSATISFIED_RANGE.matcher(String.valueOf(c.getHeaderField("Content-Range")));
+                Matcher m =
+                        UNSATISFIED_RANGE.matcher(
+                                String.valueOf(c.getHeaderField("Content-Range")));
                 if (m.matches() && Long.parseLong(m.group(1)) == have) {
                     return; // the partial file is already complete
                 }
@@ -187,8 +222,14 @@ public final class Downloader {
         long received = 0;
         byte[] buffer = new byte[1 << 16];
         try (InputStream in = c.getInputStream();
-                OutputStream out = Files.newOutputStream(part, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+                OutputStream out =
+                        Files.newOutputStream(
+                                part,
+                                StandardOpenOption.CREATE,
+                                StandardOpenOption.WRITE,
+                                append
+                                        ? StandardOpenOption.APPEND
+                                        : StandardOpenOption.TRUNCATE_EXISTING)) {
             for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
                 out.write(buffer, 0, n);
                 received += n;
@@ -198,7 +239,8 @@ public final class Downloader {
             }
         }
         if (length >= 0 && received < length) {
-            throw new IOException("connection closed after " + received + " of " + length + " bytes");
+            throw new IOException(
+                    "connection closed after " + received + " of " + length + " bytes");
         }
     }
 
@@ -232,16 +274,29 @@ public final class Downloader {
                 } catch (IOException e) {
                     LOG.warn("cannot delete {}: {}", part, e.getMessage());
                 }
-                throw new CareException(source + ": checksum mismatch for " + target.getFileName() + ": expected MD5 "
-                        + md5.toLowerCase(Locale.ROOT) + ", got " + actual + "; the download was removed, run the"
-                        + " command again to start over");
+                throw new CareException(
+                        source
+                                + ": checksum mismatch for "
+                                + target.getFileName()
+                                + ": expected MD5 "
+                                + md5.toLowerCase(Locale.ROOT)
+                                + ", got "
+                                + actual
+                                + "; the download was removed, run the"
+                                + " command again to start over");
             }
         }
         try {
-            Files.move(part, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    part,
+                    target,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
             Files.deleteIfExists(validatorFile(target));
         } catch (IOException e) {
-            throw new CareException(target + ": cannot move the finished download into place: " + e.getMessage(), e);
+            throw new CareException(
+                    target + ": cannot move the finished download into place: " + e.getMessage(),
+                    e);
         }
     }
 

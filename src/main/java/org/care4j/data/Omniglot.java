@@ -18,31 +18,35 @@ import java.util.zip.ZipFile;
 import org.care4j.runtime.CareException;
 
 /**
- * Omniglot: 1,623 handwritten characters (964 in {@code images_background}, 659 in {@code images_evaluation}),
- * each drawn once by 20 people as a 105x105 black-on-white image; images are given to learners as RGB with
- * three equal channels (white 255, ink 0).
+ * Omniglot: 1,623 handwritten characters (964 in {@code images_background}, 659 in {@code
+ * images_evaluation}), each drawn once by 20 people as a 105x105 black-on-white image; images are
+ * given to learners as RGB with three equal channels (white 255, ink 0).
  *
- * <p><b>Classes.</b> A class is one character. Classes are ordered by the character number in the official
- * file names ({@code NNNN_DD.png}: character NNNN, drawer DD), which puts the background set first; this is the
- * order of the NumPy arrays in {@code ../shared/data/omniglot} (class c of the evaluation file is class
- * 964 + c), so both layouts give the same classes in the same order. It is not the sorted folder order of
- * alphabet and character names. Class names are the four-digit character numbers.
+ * <p><b>Classes.</b> A class is one character. Classes are ordered by the character number in the
+ * official file names ({@code NNNN_DD.png}: character NNNN, drawer DD), which puts the background
+ * set first; this is the order of the NumPy arrays in {@code ../shared/data/omniglot} (class c of
+ * the evaluation file is class 964 + c), so both layouts give the same classes in the same order.
+ * It is not the sorted folder order of alphabet and character names. Class names are the four-digit
+ * character numbers.
  *
- * <p><b>Split.</b> Omniglot has no train/test split, so a fixed one per class is used: drawers 1 to 15 are
- * training images and drawers 16 to 20 test images ({@value #TRAIN_DRAWINGS} + 5 per class; 24,345 and 8,115
- * images in all). Within a split, images are ordered by class, then drawer.
+ * <p><b>Split.</b> Omniglot has no train/test split, so a fixed one per class is used: drawers 1 to
+ * 15 are training images and drawers 16 to 20 test images ({@value #TRAIN_DRAWINGS} + 5 per class;
+ * 24,345 and 8,115 images in all). Within a split, images are ordered by class, then drawer.
  *
- * <p>Layouts: a folder holding {@code images_background} and {@code images_evaluation}, each as the official
- * zip or its extracted folder of {@code alphabet/character/NNNN_DD.png}.
+ * <p>Layouts: a folder holding {@code images_background} and {@code images_evaluation}, each as the
+ * official zip or its extracted folder of {@code alphabet/character/NNNN_DD.png}.
  */
 public final class Omniglot {
 
     /** Classes in the full release. */
     public static final int CLASSES = 1623;
+
     /** Drawings (drawers) per class. */
     public static final int DRAWINGS = 20;
+
     /** Drawings per class used for training: drawers 1 to this number. */
     public static final int TRAIN_DRAWINGS = 15;
+
     /** Image side in pixels. */
     public static final int SIDE = 105;
 
@@ -80,8 +84,8 @@ public final class Omniglot {
     }
 
     /**
-     * Reads the official layout from a folder holding {@code images_background} and
-     * {@code images_evaluation}, each as {@code .zip} or folder.
+     * Reads the official layout from a folder holding {@code images_background} and {@code
+     * images_evaluation}, each as {@code .zip} or folder.
      */
     public static Omniglot read(Path dir) {
         List<Drawing> drawings = new ArrayList<>();
@@ -93,19 +97,33 @@ public final class Omniglot {
             } else if (Files.isRegularFile(zip)) {
                 drawings.addAll(scanZip(zip));
             } else if (Files.isRegularFile(dir.resolve(set + ".npz"))) {
-                // Not yet: the .npz arrays need org.care4j.io.Npz, which is being written on another branch.
-                throw new CareException(dir.resolve(set + ".npz") + ": reading Omniglot .npz files needs the"
-                        + " NumPy reader (org.care4j.io.Npz), not yet in this build; use the official zips");
+                // Not yet: the .npz arrays need org.care4j.io.Npz, which is being written on
+                // another branch.
+                throw new CareException(
+                        dir.resolve(set + ".npz")
+                                + ": reading Omniglot .npz files needs the NumPy reader"
+                                + " (org.care4j.io.Npz), not yet in this build; use the official"
+                                + " zips");
             } else {
-                throw new CareException(dir + ": Omniglot needs " + set + ".zip or the folder " + set
-                        + " (run: care data fetch omniglot --to " + dir.getParent() + ")");
+                throw new CareException(
+                        dir
+                                + ": Omniglot needs "
+                                + set
+                                + ".zip or the folder "
+                                + set
+                                + " (run: care data fetch omniglot --to "
+                                + dir.getParent()
+                                + ")");
             }
         }
         return assemble(drawings, dir);
     }
 
-    /** One drawing as found: character number, drawer 1..20, its folder, where it is, its PNG bytes. */
-    private record Drawing(int character, int drawer, String alphabetPath, String source, byte[] png) {}
+    /**
+     * One drawing as found: character number, drawer 1..20, its folder, where it is, its PNG bytes.
+     */
+    private record Drawing(
+            int character, int drawer, String alphabetPath, String source, byte[] png) {}
 
     private static List<Drawing> scanFolder(Path folder) {
         List<Drawing> out = new ArrayList<>();
@@ -169,20 +187,32 @@ public final class Omniglot {
 
     private static Omniglot assemble(List<Drawing> drawings, Path dir) {
         if (drawings.isEmpty()) {
-            throw new CareException(dir + ": no Omniglot drawings (alphabet/character/NNNN_DD.png) found");
+            throw new CareException(
+                    dir + ": no Omniglot drawings (alphabet/character/NNNN_DD.png) found");
         }
-        drawings.sort(Comparator.comparingInt(Drawing::character).thenComparingInt(Drawing::drawer));
+        drawings.sort(
+                Comparator.comparingInt(Drawing::character).thenComparingInt(Drawing::drawer));
         List<Integer> characters = new ArrayList<>();
         for (int i = 0; i < drawings.size(); i += DRAWINGS) {
             Drawing first = drawings.get(i);
             for (int d = 0; d < DRAWINGS; d++) {
                 Drawing x = i + d < drawings.size() ? drawings.get(i + d) : null;
-                if (x == null || x.character() != first.character() || x.drawer() != d + 1
+                if (x == null
+                        || x.character() != first.character()
+                        || x.drawer() != d + 1
                         || !x.alphabetPath().equals(first.alphabetPath())) {
-                    throw new CareException(first.source() + ": character " + first.alphabetPath() + " ("
-                            + String.format("%04d", first.character()) + ") must have exactly the drawings _01 to _"
-                            + DRAWINGS + ", all in one folder; "
-                            + (x == null ? "drawing " + (d + 1) + " is missing" : "found " + x.source()));
+                    throw new CareException(
+                            first.source()
+                                    + ": character "
+                                    + first.alphabetPath()
+                                    + " ("
+                                    + String.format("%04d", first.character())
+                                    + ") must have exactly the drawings _01 to _"
+                                    + DRAWINGS
+                                    + ", all in one folder; "
+                                    + (x == null
+                                            ? "drawing " + (d + 1) + " is missing"
+                                            : "found " + x.source()));
                 }
             }
             characters.add(first.character());
@@ -190,23 +220,39 @@ public final class Omniglot {
         int classes = characters.size();
         long[][] white = new long[classes * DRAWINGS][];
         String[] sources = new String[classes * DRAWINGS];
-        // Decoding ~32,000 small PNGs dominates reading; each drawing fills its own slot, so they decode in
+        // Decoding ~32,000 small PNGs dominates reading; each drawing fills its own slot, so they
+        // decode in
         // parallel.
-        IntStream.range(0, drawings.size()).parallel().forEach(k -> {
-            Drawing d = drawings.get(k);
-            sources[k] = d.source();
-            RgbImage image = ImageDecoder.decode(d.png(), d.source());
-            if (image.width() != SIDE || image.height() != SIDE) {
-                throw new BadImageException(d.source(), "expected " + SIDE + "x" + SIDE + ", found "
-                        + image.width() + "x" + image.height());
-            }
-            white[k] = whiteBits(image);
-        });
-        List<String> names = characters.stream().map(c -> String.format(Locale.ROOT, "%04d", c)).toList();
+        IntStream.range(0, drawings.size())
+                .parallel()
+                .forEach(
+                        k -> {
+                            Drawing d = drawings.get(k);
+                            sources[k] = d.source();
+                            RgbImage image = ImageDecoder.decode(d.png(), d.source());
+                            if (image.width() != SIDE || image.height() != SIDE) {
+                                throw new BadImageException(
+                                        d.source(),
+                                        "expected "
+                                                + SIDE
+                                                + "x"
+                                                + SIDE
+                                                + ", found "
+                                                + image.width()
+                                                + "x"
+                                                + image.height());
+                            }
+                            white[k] = whiteBits(image);
+                        });
+        List<String> names =
+                characters.stream().map(c -> String.format(Locale.ROOT, "%04d", c)).toList();
         return new Omniglot(white, names, sources);
     }
 
-    /** One drawing as bits, row by row; a pixel is white when it is not black, as NumPy's bool cast does. */
+    /**
+     * One drawing as bits, row by row; a pixel is white when it is not black, as NumPy's bool cast
+     * does.
+     */
     private static long[] whiteBits(RgbImage image) {
         byte[] rgb = image.rgb();
         long[] bits = new long[(PIXELS + 63) / 64];

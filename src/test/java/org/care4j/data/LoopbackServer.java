@@ -23,10 +23,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A minimal HTTP/1.1 file server for tests, on 127.0.0.1 and an ephemeral port: one request per connection,
- * optional Range support (with ETag and If-Range), and responses that can be cut by closing the socket
- * mid-body, as a failing network would. It serves at most {@code MAX_REQUESTS} requests, each connection
- * times out after 30 s, and {@link #close()} stops it.
+ * A minimal HTTP/1.1 file server for tests, on 127.0.0.1 and an ephemeral port: one request per
+ * connection, optional Range support (with ETag and If-Range), and responses that can be cut by
+ * closing the socket mid-body, as a failing network would. It serves at most {@code MAX_REQUESTS}
+ * requests, each connection times out after 30 s, and {@link #close()} stops it.
  */
 final class LoopbackServer implements AutoCloseable {
 
@@ -41,8 +41,10 @@ final class LoopbackServer implements AutoCloseable {
     final List<String> ifRangeRequests = new CopyOnWriteArrayList<>();
     final AtomicInteger requests = new AtomicInteger();
     volatile boolean rangeSupport = true;
+
     /** The first {@code cuts} responses stop after {@code cutAfter} body bytes. */
     volatile int cuts;
+
     volatile long cutAfter;
 
     LoopbackServer() throws IOException {
@@ -80,7 +82,9 @@ final class LoopbackServer implements AutoCloseable {
             Map<String, String> headers = new HashMap<>();
             for (String h = line(in); !h.isEmpty(); h = line(in)) {
                 int colon = h.indexOf(':');
-                headers.put(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), h.substring(colon + 1).trim());
+                headers.put(
+                        h.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        h.substring(colon + 1).trim());
             }
             requests.incrementAndGet();
             respond(requestLine.split(" ")[1].substring(1), headers, s.getOutputStream());
@@ -89,11 +93,13 @@ final class LoopbackServer implements AutoCloseable {
         }
     }
 
-    private void respond(String name, Map<String, String> headers, OutputStream out) throws IOException {
+    private void respond(String name, Map<String, String> headers, OutputStream out)
+            throws IOException {
         Path file = files.get(name);
         if (file == null) {
-            out.write("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
-                    .getBytes(StandardCharsets.US_ASCII));
+            out.write(
+                    "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
             return;
         }
         long size = Files.size(file);
@@ -107,20 +113,34 @@ final class LoopbackServer implements AutoCloseable {
             ifRangeRequests.add(ifRange);
         }
         Matcher m = range == null ? null : RANGE.matcher(range);
-        boolean partial = rangeSupport && m != null && m.matches() && (ifRange == null || ifRange.equals(etag));
+        boolean partial =
+                rangeSupport
+                        && m != null
+                        && m.matches()
+                        && (ifRange == null || ifRange.equals(etag));
         long start = partial ? Long.parseLong(m.group(1)) : 0;
         StringBuilder head = new StringBuilder();
         if (partial && start >= size) {
-            head.append("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */").append(size)
+            head.append("HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */")
+                    .append(size)
                     .append("\r\nContent-Length: 0\r\n");
         } else if (partial) {
-            head.append("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ").append(start).append('-')
-                    .append(size - 1).append('/').append(size).append("\r\nContent-Length: ").append(size - start)
+            head.append("HTTP/1.1 206 Partial Content\r\nContent-Range: bytes ")
+                    .append(start)
+                    .append('-')
+                    .append(size - 1)
+                    .append('/')
+                    .append(size)
+                    .append("\r\nContent-Length: ")
+                    .append(size - start)
                     .append("\r\n");
         } else {
             head.append("HTTP/1.1 200 OK\r\nContent-Length: ").append(size).append("\r\n");
         }
-        head.append("ETag: ").append(etag).append("\r\nAccept-Ranges: ").append(rangeSupport ? "bytes" : "none")
+        head.append("ETag: ")
+                .append(etag)
+                .append("\r\nAccept-Ranges: ")
+                .append(rangeSupport ? "bytes" : "none")
                 .append("\r\nConnection: close\r\n\r\n");
         out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
         if (partial && start >= size) {

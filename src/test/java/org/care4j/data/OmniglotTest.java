@@ -21,13 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** Omniglot's official layout (folders and zips), its class order and its fixed per-class split. */
 class OmniglotTest {
 
-    /** Character folder -> character number; sorted folder order (3, 1, 2 | 5, 4) differs from number order. */
-    private static final Map<String, Integer> BACKGROUND = Map.of("Alpha/character01", 3, "Alpha/character02", 1,
-            "Beta/character01", 2);
-    private static final Map<String, Integer> EVALUATION = Map.of("Gamma/character01", 5, "Gamma/character02", 4);
+    /**
+     * Character folder -> character number; sorted folder order (3, 1, 2 | 5, 4) differs from
+     * number order.
+     */
+    private static final Map<String, Integer> BACKGROUND =
+            Map.of("Alpha/character01", 3, "Alpha/character02", 1, "Beta/character01", 2);
 
-    @TempDir
-    Path tmp;
+    private static final Map<String, Integer> EVALUATION =
+            Map.of("Gamma/character01", 5, "Gamma/character02", 4);
+
+    @TempDir Path tmp;
 
     @Test
     void classesFollowCharacterNumbersAndDrawers1To15Train() throws IOException {
@@ -42,7 +46,9 @@ class OmniglotTest {
         // train image 16 = class 1 (character 2), drawer 2; test image 7 = class 1, drawer 18
         assertIsDrawing(o.train().image(16), 2, 2);
         assertIsDrawing(o.test().image(7), 2, 18);
-        assertTrue(o.test().describe(7).endsWith("Beta/character01/0002_18.png"), o.test().describe(7));
+        assertTrue(
+                o.test().describe(7).endsWith("Beta/character01/0002_18.png"),
+                o.test().describe(7));
     }
 
     @Test
@@ -56,10 +62,14 @@ class OmniglotTest {
         assertEquals(folders.classNames(), zipped.classNames());
         for (int i = 0; i < folders.train().size(); i++) {
             assertEquals(folders.train().label(i), zipped.train().label(i));
-            assertEquals(java.util.Arrays.toString(folders.train().image(i).rgb()),
+            assertEquals(
+                    java.util.Arrays.toString(folders.train().image(i).rgb()),
                     java.util.Arrays.toString(zipped.train().image(i).rgb()));
         }
-        assertTrue(zipped.train().describe(0).contains("images_background.zip!images_background/Alpha/"),
+        assertTrue(
+                zipped.train()
+                        .describe(0)
+                        .contains("images_background.zip!images_background/Alpha/"),
                 zipped.train().describe(0));
     }
 
@@ -69,7 +79,8 @@ class OmniglotTest {
         Files.delete(root.resolve("images_evaluation/Gamma/character02/0004_07.png"));
         CareException e = assertThrows(CareException.class, () -> Omniglot.read(root));
         assertTrue(e.getMessage().contains("Gamma/character02 (0004)"), e.getMessage());
-        CareException none = assertThrows(CareException.class, () -> Omniglot.read(tmp.resolve("empty")));
+        CareException none =
+                assertThrows(CareException.class, () -> Omniglot.read(tmp.resolve("empty")));
         assertTrue(none.getMessage().contains("images_background"), none.getMessage());
     }
 
@@ -98,13 +109,16 @@ class OmniglotTest {
     }
 
     private static Path writeOfficial(Path root) throws IOException {
-        for (Map.Entry<String, Map<String, Integer>> set : Map.of("images_background", BACKGROUND,
-                "images_evaluation", EVALUATION).entrySet()) {
+        for (Map.Entry<String, Map<String, Integer>> set :
+                Map.of("images_background", BACKGROUND, "images_evaluation", EVALUATION)
+                        .entrySet()) {
             for (Map.Entry<String, Integer> c : set.getValue().entrySet()) {
                 for (int d = 1; d <= 20; d++) {
                     String name = String.format("%04d_%02d.png", c.getValue(), d);
-                    TestImages.write(root.resolve(set.getKey()).resolve(c.getKey()).resolve(name),
-                            drawing(c.getValue(), d), "png");
+                    TestImages.write(
+                            root.resolve(set.getKey()).resolve(c.getKey()).resolve(name),
+                            drawing(c.getValue(), d),
+                            "png");
                 }
             }
         }
@@ -112,10 +126,14 @@ class OmniglotTest {
     }
 
     private static void zip(Path folder, Path zip) throws IOException {
-        try (OutputStream file = Files.newOutputStream(zip); ZipOutputStream out = new ZipOutputStream(file);
+        try (OutputStream file = Files.newOutputStream(zip);
+                ZipOutputStream out = new ZipOutputStream(file);
                 Stream<Path> walk = Files.walk(folder)) {
             for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
-                String name = folder.getFileName() + "/" + folder.relativize(p).toString().replace('\\', '/');
+                String name =
+                        folder.getFileName()
+                                + "/"
+                                + folder.relativize(p).toString().replace('\\', '/');
                 if (Files.isDirectory(p)) {
                     out.putNextEntry(new ZipEntry(name.endsWith("/") ? name : name + "/"));
                 } else {
