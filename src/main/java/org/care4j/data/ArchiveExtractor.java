@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Locale;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -39,7 +40,7 @@ public final class ArchiveExtractor {
      * @return the top-level items now in {@code destination}
      */
     public static List<Path> extract(Path archive, Path destination) {
-        String name = archive.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        String name = archive.getFileName().toString().toLowerCase(Locale.ROOT);
         Path staging;
         try {
             Files.createDirectories(destination);

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -273,7 +274,7 @@ public final class Cifar100 {
                             + ": 'data' must be a C-ordered uint8 array [N, 3072], found "
                             + data.dtype()
                             + " "
-                            + java.util.Arrays.toString(shape));
+                            + Arrays.toString(shape));
         }
         if (!(dict.get("fine_labels") instanceof List<?> fine) || fine.size() != shape[0]) {
             throw new CareException(

@@ -2,6 +2,7 @@ package org.care4j.data;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -54,7 +55,7 @@ public final class Datasets {
 
     /** Dataset names {@link #open} understands. */
     public static List<String> names() {
-        List<String> names = new java.util.ArrayList<>(List.of("cifar224", "cifar100", "omniglot"));
+        List<String> names = new ArrayList<>(List.of("cifar224", "cifar100", "omniglot"));
         names.addAll(IMAGE_FOLDERS.keySet());
         names.add("imagefolder");
         return names;

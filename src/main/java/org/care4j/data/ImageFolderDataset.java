@@ -1,6 +1,7 @@
 package org.care4j.data;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,7 +130,7 @@ public final class ImageFolderDataset implements ImageDataset {
                             .add(name);
                 }
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new CareException(classDir + ": cannot scan class folder: " + e.getMessage(), e);
         }
         List<Path> out = new ArrayList<>();

@@ -2,6 +2,7 @@ package org.care4j.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -137,7 +138,7 @@ public final class Omniglot {
                     }
                 }
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new CareException(folder + ": cannot scan Omniglot folder: " + e.getMessage(), e);
         }
         return out;

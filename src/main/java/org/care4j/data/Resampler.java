@@ -1,5 +1,7 @@
 package org.care4j.data;
 
+import java.util.Arrays;
+
 /**
  * Separable image resampling that reproduces PIL's {@code Image.resize} for 8-bit RGB
  * (torchvision's resize on PIL images): each output pixel is a weighted sum of the input pixels
@@ -192,7 +194,7 @@ public final class Resampler {
             int kBase = o * k.size;
             int min = k.min[o] - rowFirst;
             int n = k.count[o];
-            java.util.Arrays.fill(acc, half);
+            Arrays.fill(acc, half);
             for (int t = 0; t < n; t++) {
                 int weight = k.weights[kBase + t];
                 int rowBase = (min + t) * stride;
