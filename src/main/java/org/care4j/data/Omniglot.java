@@ -121,6 +121,71 @@ public final class Omniglot {
     }
 
     /**
+     * Builds Omniglot from the arrays of {@code images_background.npz} and {@code
+     * images_evaluation.npz}: per set, {@code images} bool [classes, 20, 105, 105] in C order (true
+     * = white) and {@code labels} int64 [classes, 20] (class index within the set). Class c of the
+     * first set is character c + 1 and class c of the second set character (classes of the first) +
+     * c + 1, as the arrays were built from the official file names, so the classes and their order
+     * equal {@link #read}'s.
+     *
+     * @param sources the two files, for messages
+     */
+    static Omniglot fromArrays(List<boolean[]> images, List<long[]> labels, List<String> sources) {
+        int total = 0;
+        int[] classes = new int[images.size()];
+        for (int s = 0; s < images.size(); s++) {
+            long perClass = (long) DRAWINGS * PIXELS;
+            if (images.get(s).length % perClass != 0) {
+                throw new CareException(
+                        sources.get(s) + ": images must be [classes, 20, 105, 105]");
+            }
+            classes[s] = (int) (images.get(s).length / perClass);
+            long[] l = labels.get(s);
+            if (l.length != classes[s] * DRAWINGS) {
+                throw new CareException(sources.get(s) + ": labels must be [classes, 20]");
+            }
+            for (int k = 0; k < l.length; k++) {
+                if (l[k] != k / DRAWINGS) {
+                    throw new CareException(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s: labels[%d][%d] is %d, expected %d (class order of the"
+                                        + " arrays)",
+                                    sources.get(s),
+                                    k / DRAWINGS,
+                                    k % DRAWINGS,
+                                    l[k],
+                                    k / DRAWINGS));
+                }
+            }
+            total += classes[s];
+        }
+        long[][] white = new long[total * DRAWINGS][];
+        String[] where = new String[total * DRAWINGS];
+        List<String> names = new ArrayList<>();
+        int k = 0;
+        for (int s = 0; s < images.size(); s++) {
+            boolean[] set = images.get(s);
+            for (int c = 0; c < classes[s]; c++) {
+                names.add(String.format(Locale.ROOT, "%04d", names.size() + 1));
+                for (int d = 0; d < DRAWINGS; d++, k++) {
+                    long[] bits = new long[(PIXELS + 63) / 64];
+                    int base = (c * DRAWINGS + d) * PIXELS;
+                    for (int p = 0; p < PIXELS; p++) {
+                        if (set[base + p]) {
+                            bits[p >>> 6] |= 1L << (p & 63);
+                        }
+                    }
+                    white[k] = bits;
+                    where[k] =
+                            String.format(Locale.ROOT, "%s images[%d][%d]", sources.get(s), c, d);
+                }
+            }
+        }
+        return new Omniglot(white, List.copyOf(names), where);
+    }
+
+    /**
      * One drawing as found: character number, drawer 1..20, its folder, where it is, its PNG bytes.
      */
     private record Drawing(
@@ -222,32 +287,33 @@ public final class Omniglot {
         long[][] white = new long[classes * DRAWINGS][];
         String[] sources = new String[classes * DRAWINGS];
         // Decoding ~32,000 small PNGs dominates reading; each drawing fills its own slot, so they
-        // decode in
-        // parallel.
+        // decode in parallel.
         IntStream.range(0, drawings.size())
                 .parallel()
                 .forEach(
                         k -> {
-                            Drawing d = drawings.get(k);
-                            sources[k] = d.source();
-                            RgbImage image = ImageDecoder.decode(d.png(), d.source());
-                            if (image.width() != SIDE || image.height() != SIDE) {
-                                throw new BadImageException(
-                                        d.source(),
-                                        "expected "
-                                                + SIDE
-                                                + "x"
-                                                + SIDE
-                                                + ", found "
-                                                + image.width()
-                                                + "x"
-                                                + image.height());
-                            }
-                            white[k] = whiteBits(image);
+                            sources[k] = drawings.get(k).source();
+                            white[k] = whiteBits(drawings.get(k));
                         });
         List<String> names =
                 characters.stream().map(c -> String.format(Locale.ROOT, "%04d", c)).toList();
         return new Omniglot(white, names, sources);
+    }
+
+    private static long[] whiteBits(Drawing d) {
+        RgbImage image = ImageDecoder.decode(d.png(), d.source());
+        if (image.width() != SIDE || image.height() != SIDE) {
+            throw new BadImageException(
+                    d.source(),
+                    String.format(
+                            Locale.ROOT,
+                            "expected %dx%d, found %dx%d",
+                            SIDE,
+                            SIDE,
+                            image.width(),
+                            image.height()));
+        }
+        return whiteBits(image);
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.care4j.data;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -82,6 +83,61 @@ class OmniglotTest {
         CareException none =
                 assertThrows(CareException.class, () -> Omniglot.read(tmp.resolve("empty")));
         assertTrue(none.getMessage().contains("images_background"), none.getMessage());
+    }
+
+    @Test
+    void numpyArraysGiveTheSameClassesInTheSameOrderAsTheOfficialLayout() throws IOException {
+        Omniglot official = Omniglot.read(writeOfficial(tmp.resolve("folders")));
+        // The arrays of images_{background,evaluation}.npz: class c = character (offset + c + 1).
+        List<boolean[]> images = List.of(arrays(0, 3), arrays(3, 2));
+        List<long[]> labels = List.of(labels(3), labels(2));
+        Omniglot npz = Omniglot.fromArrays(images, labels, List.of("bg.npz", "ev.npz"));
+        assertEquals(official.classNames(), npz.classNames());
+        for (ImageDataset[] pair :
+                List.of(
+                        new ImageDataset[] {official.train(), npz.train()},
+                        new ImageDataset[] {official.test(), npz.test()})) {
+            assertEquals(pair[0].size(), pair[1].size());
+            for (int i = 0; i < pair[0].size(); i++) {
+                assertEquals(pair[0].label(i), pair[1].label(i));
+                assertArrayEquals(pair[0].image(i).rgb(), pair[1].image(i).rgb());
+            }
+        }
+        assertEquals("ev.npz images[1][19]", npz.test().describe(24));
+        long[] wrong = labels(2);
+        wrong[5] = 1;
+        CareException e =
+                assertThrows(
+                        CareException.class,
+                        () ->
+                                Omniglot.fromArrays(
+                                        images,
+                                        List.of(labels(3), wrong),
+                                        List.of("bg.npz", "ev.npz")));
+        assertTrue(e.getMessage().startsWith("ev.npz: labels[0][5] is 1"), e.getMessage());
+    }
+
+    /** images[c][d] of characters offset+1 .. offset+classes as bool arrays (true = white). */
+    private static boolean[] arrays(int offset, int classes) {
+        boolean[] out = new boolean[classes * 20 * 105 * 105];
+        for (int c = 0; c < classes; c++) {
+            for (int d = 0; d < 20; d++) {
+                BufferedImage im = drawing(offset + c + 1, d + 1);
+                for (int p = 0; p < 105 * 105; p++) {
+                    out[(c * 20 + d) * 105 * 105 + p] =
+                            (im.getRGB(p % 105, p / 105) & 0xFFFFFF) != 0;
+                }
+            }
+        }
+        return out;
+    }
+
+    private static long[] labels(int classes) {
+        long[] out = new long[classes * 20];
+        for (int k = 0; k < out.length; k++) {
+            out[k] = k / 20;
+        }
+        return out;
     }
 
     /** Drawing of character n by drawer d: white, with black pixels at row d and at column n. */
