@@ -6,10 +6,11 @@ import ai.djl.ndarray.types.Shape;
 import java.nio.FloatBuffer;
 
 /**
- * One batch as the loader produced it, on the Java heap: images {@code [B, 3, S, S]} float32 (transformed,
- * CHW per image), labels {@code [B]} int64 (positions in the class order, or whatever the loader's label
- * mapping gives), and the dataset indices the images came from. Holds no native memory; {@link #images} and
- * {@link #labels(NDManager)} copy into arrays owned by the given manager.
+ * One batch as the loader produced it, on the Java heap: images {@code [B, 3, S, S]} float32
+ * (transformed, CHW per image), labels {@code [B]} int64 (positions in the class order, or whatever
+ * the loader's label mapping gives), and the dataset indices the images came from. Holds no native
+ * memory; {@link #images} and {@link #labels(NDManager)} copy into arrays owned by the given
+ * manager.
  */
 public final class Batch {
 
@@ -65,7 +66,8 @@ public final class Batch {
 
     /** The images as a float32 NDArray {@code [B, 3, S, S]} owned by {@code manager}. */
     public NDArray images(NDManager manager) {
-        return manager.create(FloatBuffer.wrap(pixels, 0, size * 3 * imageSize * imageSize),
+        return manager.create(
+                FloatBuffer.wrap(pixels, 0, size * 3 * imageSize * imageSize),
                 new Shape(size, 3, imageSize, imageSize));
     }
 

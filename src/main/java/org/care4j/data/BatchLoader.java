@@ -22,16 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds batches to the learner: decodes and transforms images on worker threads, a bounded number of batches
- * ahead of the consumer, and hands them out in order.
+ * Feeds batches to the learner: decodes and transforms images on worker threads, a bounded number
+ * of batches ahead of the consumer, and hands them out in order.
  *
- * <p>Each {@link #iterator()} is one epoch (epoch 0, 1, ... in call order; {@link #epoch(int)} picks one).
- * With shuffling, the epoch's order is a permutation drawn from (seed, epoch). Each image's augmentation draws
- * from a generator seeded by (seed, epoch, dataset index), so an epoch's batches are the same whatever the
- * number of workers or the prefetch depth, and differ from epoch to epoch.
+ * <p>Each {@link #iterator()} is one epoch (epoch 0, 1, ... in call order; {@link #epoch(int)}
+ * picks one). With shuffling, the epoch's order is a permutation drawn from (seed, epoch). Each
+ * image's augmentation draws from a generator seeded by (seed, epoch, dataset index), so an epoch's
+ * batches are the same whatever the number of workers or the prefetch depth, and differ from epoch
+ * to epoch.
  *
- * <p>A {@link BadImageException} fails the epoch unless {@link Builder#skipBadImages(boolean)} is set; then
- * the image is logged once as a warning and left out of its batch. Close the loader to stop its threads.
+ * <p>A {@link BadImageException} fails the epoch unless {@link Builder#skipBadImages(boolean)} is
+ * set; then the image is logged once as a warning and left out of its batch. Close the loader to
+ * stop its threads.
  */
 public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
 
@@ -65,11 +67,17 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
         this.skipBadImages = b.skipBadImages;
         int id = LOADERS.incrementAndGet();
         AtomicInteger thread = new AtomicInteger();
-        this.workers = Executors.newFixedThreadPool(b.workers, r -> {
-            Thread t = new Thread(r, "care-loader-" + id + "-" + thread.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        this.workers =
+                Executors.newFixedThreadPool(
+                        b.workers,
+                        r -> {
+                            Thread t =
+                                    new Thread(
+                                            r,
+                                            "care-loader-" + id + "-" + thread.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
     }
 
     public static Builder builder() {
@@ -256,8 +264,8 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
     }
 
     /**
-     * Settings of a {@link BatchLoader}. Required: a source ({@link #benchmark} or {@link #dataset}), a
-     * {@link #transform} and a {@link #batchSize}.
+     * Settings of a {@link BatchLoader}. Required: a source ({@link #benchmark} or {@link
+     * #dataset}), a {@link #transform} and a {@link #batchSize}.
      */
     public static final class Builder {
         private ImageDataset dataset;
@@ -341,7 +349,9 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
             return this;
         }
 
-        /** @throws IllegalArgumentException naming the missing or invalid setting */
+        /**
+         * @throws IllegalArgumentException naming the missing or invalid setting
+         */
         public BatchLoader build() {
             if (dataset == null) {
                 throw new IllegalArgumentException("BatchLoader needs a benchmark or a dataset");
@@ -350,19 +360,21 @@ public final class BatchLoader implements Iterable<Batch>, AutoCloseable {
                 throw new IllegalArgumentException("BatchLoader needs a transform");
             }
             if (batchSize < 1) {
-                throw new IllegalArgumentException("batchSize must be at least 1, got " + batchSize);
+                throw new IllegalArgumentException(
+                        "batchSize must be at least 1, got " + batchSize);
             }
             if (workers < 1) {
                 throw new IllegalArgumentException("workers must be at least 1, got " + workers);
             }
             if (prefetch < 0) {
-                throw new IllegalArgumentException("prefetch must not be negative, got " + prefetch);
+                throw new IllegalArgumentException(
+                        "prefetch must not be negative, got " + prefetch);
             }
             if (indices != null) {
                 for (int i : indices) {
                     if (i < 0 || i >= dataset.size()) {
-                        throw new IllegalArgumentException("index " + i + " outside the dataset's 0.."
-                                + (dataset.size() - 1));
+                        throw new IllegalArgumentException(
+                                "index " + i + " outside the dataset's 0.." + (dataset.size() - 1));
                     }
                 }
             }

@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -17,29 +18,33 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 import org.care4j.runtime.CareException;
 
 /**
- * CIFAR-100 in either official layout, read whole into memory (50,000 + 10,000 images of 32x32, 184 MB).
+ * CIFAR-100 in either official layout, read whole into memory (50,000 + 10,000 images of 32x32, 184
+ * MB).
  *
  * <ul>
- *   <li>{@code cifar-100-binary}: {@code train.bin} and {@code test.bin} hold records of 3,074 bytes (coarse
- *       label, fine label, then the 1,024 red, 1,024 green and 1,024 blue values row by row);
- *       {@code fine_label_names.txt} lists the 100 names in label order.</li>
- *   <li>{@code cifar-100-python}: pickled dicts {@code train}, {@code test} ({@code data} uint8
- *       [N, 3072] in the same plane order, {@code fine_labels}) and {@code meta}
- *       ({@code fine_label_names}), as torchvision and LAMDA-PILOT read them; parsed by
- *       {@link PickleReader}, which runs no pickled code.</li>
+ *   <li>{@code cifar-100-binary}: {@code train.bin} and {@code test.bin} hold records of 3,074
+ *       bytes (coarse label, fine label, then the 1,024 red, 1,024 green and 1,024 blue values row
+ *       by row); {@code fine_label_names.txt} lists the 100 names in label order.
+ *   <li>{@code cifar-100-python}: pickled dicts {@code train}, {@code test} ({@code data} uint8 [N,
+ *       3072] in the same plane order, {@code fine_labels}) and {@code meta} ({@code
+ *       fine_label_names}), as torchvision and LAMDA-PILOT read them; parsed by {@link
+ *       PickleReader}, which runs no pickled code.
  * </ul>
  *
- * Either layout may be given as its folder or as the {@code .tar.gz} as downloaded. Labels are the fine
- * labels (official order); images keep the record order of the files.
+ * Either layout may be given as its folder or as the {@code .tar.gz} as downloaded. Labels are the
+ * fine labels (official order); images keep the record order of the files.
  */
 public final class Cifar100 {
 
     /** Image side in pixels. */
     public static final int SIDE = 32;
+
     /** Bytes of one image (three 32x32 planes). */
     public static final int IMAGE_BYTES = 3 * SIDE * SIDE;
+
     /** Bytes of one record in the binary layout (coarse label, fine label, image). */
     public static final int RECORD_BYTES = IMAGE_BYTES + 2;
+
     /** Number of fine classes. */
     public static final int CLASSES = 100;
 
@@ -69,7 +74,8 @@ public final class Cifar100 {
     }
 
     /**
-     * Reads a {@code cifar-100-binary} or {@code cifar-100-python} folder, or either {@code .tar.gz}.
+     * Reads a {@code cifar-100-binary} or {@code cifar-100-python} folder, or either {@code
+     * .tar.gz}.
      *
      * @throws CareException if the path is missing, the layout is neither, or a file is damaged
      */
@@ -80,11 +86,18 @@ public final class Cifar100 {
         Parts parts = new Parts();
         try {
             if (Files.isDirectory(path)) {
-                for (String name : List.of("train.bin", "test.bin", "fine_label_names.txt", "train", "test",
-                        "meta")) {
+                for (String name :
+                        List.of(
+                                "train.bin",
+                                "test.bin",
+                                "fine_label_names.txt",
+                                "train",
+                                "test",
+                                "meta")) {
                     Path file = path.resolve(name);
                     if (Files.isRegularFile(file)) {
-                        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+                        try (InputStream in =
+                                new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
                             parts.accept(name, file.toString(), in, Files.size(file));
                         }
                     }
@@ -93,7 +106,8 @@ public final class Cifar100 {
                 readArchive(path, parts);
             }
         } catch (EOFException e) {
-            throw new CareException(path + ": file ends early, truncated download? (" + e.getMessage() + ")", e);
+            throw new CareException(
+                    path + ": file ends early, truncated download? (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw new CareException(path + ": cannot read CIFAR-100: " + e.getMessage(), e);
         }
@@ -102,7 +116,8 @@ public final class Cifar100 {
 
     private static void readArchive(Path archive, Parts parts) throws IOException {
         try (InputStream file = new BufferedInputStream(Files.newInputStream(archive), 1 << 16);
-                TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+                TarArchiveInputStream tar =
+                        new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
             for (TarArchiveEntry e = tar.getNextEntry(); e != null; e = tar.getNextEntry()) {
                 if (!e.isFile()) {
                     continue;
@@ -112,7 +127,8 @@ public final class Cifar100 {
                 parts.accept(base, archive + "!" + name, tar, e.getSize());
             }
         } catch (IOException e) {
-            if (e instanceof EOFException || e.getMessage() != null && e.getMessage().contains("truncated")) {
+            if (e instanceof EOFException
+                    || e.getMessage() != null && e.getMessage().contains("truncated")) {
                 throw new EOFException(e.getMessage());
             }
             throw new IOException("not a readable .tar.gz (" + e.getMessage() + ")", e);
@@ -136,23 +152,31 @@ public final class Cifar100 {
                 case "train" -> pythonTrain = readPython(in, source);
                 case "test" -> pythonTest = readPython(in, source);
                 case "meta" -> pythonNames = readMeta(in, source);
-                default -> { }
+                default -> {}
             }
         }
 
         Cifar100 build(Path path) {
             if (binaryTrain != null || binaryTest != null || binaryNames != null) {
-                return assemble(path, binaryTrain, binaryTest, binaryNames,
+                return assemble(
+                        path,
+                        binaryTrain,
+                        binaryTest,
+                        binaryNames,
                         "train.bin, test.bin and fine_label_names.txt");
             }
             if (pythonTrain != null || pythonTest != null || pythonNames != null) {
                 return assemble(path, pythonTrain, pythonTest, pythonNames, "train, test and meta");
             }
-            throw new CareException(path + ": neither the cifar-100-binary layout (train.bin, test.bin,"
-                    + " fine_label_names.txt) nor the cifar-100-python layout (train, test, meta)");
+            throw new CareException(
+                    path
+                            + ": neither the cifar-100-binary layout (train.bin, test.bin,"
+                            + " fine_label_names.txt) nor the cifar-100-python layout (train, test,"
+                            + " meta)");
         }
 
-        private static Cifar100 assemble(Path path, Split train, Split test, List<String> names, String needed) {
+        private static Cifar100 assemble(
+                Path path, Split train, Split test, List<String> names, String needed) {
             if (train == null || test == null || names == null) {
                 throw new CareException(path + ": incomplete CIFAR-100, needs " + needed);
             }
@@ -173,8 +197,15 @@ public final class Cifar100 {
             throw new CareException(source + ": " + size + " bytes is too large for a CIFAR file");
         }
         if (size % RECORD_BYTES != 0) {
-            throw new CareException(source + ": truncated record " + records + " (" + size % RECORD_BYTES
-                    + " of " + RECORD_BYTES + " bytes); the file should hold whole 3,074-byte records");
+            throw new CareException(
+                    source
+                            + ": truncated record "
+                            + records
+                            + " ("
+                            + size % RECORD_BYTES
+                            + " of "
+                            + RECORD_BYTES
+                            + " bytes); the file should hold whole 3,074-byte records");
         }
         int n = (int) records;
         byte[] pixels = new byte[n * IMAGE_BYTES];
@@ -185,14 +216,25 @@ public final class Cifar100 {
                 in.readUnsignedByte();
                 int fine = in.readUnsignedByte();
                 if (fine >= CLASSES) {
-                    throw new CareException(source + ": record " + i + " has fine label " + fine
-                            + ", outside 0..99");
+                    throw new CareException(
+                            source
+                                    + ": record "
+                                    + i
+                                    + " has fine label "
+                                    + fine
+                                    + ", outside 0..99");
                 }
                 labels[i] = (byte) fine;
                 in.readFully(pixels, i * IMAGE_BYTES, IMAGE_BYTES);
             } catch (EOFException e) {
-                throw new CareException(source + ": truncated record " + i + " (file ends before its "
-                        + RECORD_BYTES + " bytes)", e);
+                throw new CareException(
+                        source
+                                + ": truncated record "
+                                + i
+                                + " (file ends before its "
+                                + RECORD_BYTES
+                                + " bytes)",
+                        e);
             }
         }
         return new Split(source, pixels, labels);
@@ -211,7 +253,8 @@ public final class Cifar100 {
 
     private static List<String> checkNames(List<String> names, String source) {
         if (names.size() != CLASSES) {
-            throw new CareException(source + ": expected " + CLASSES + " fine label names, found " + names.size());
+            throw new CareException(
+                    source + ": expected " + CLASSES + " fine label names, found " + names.size());
         }
         return List.copyOf(names);
     }
@@ -222,18 +265,31 @@ public final class Cifar100 {
             throw new CareException(source + ": no 'data' array");
         }
         int[] shape = data.shape();
-        if (!data.dtype().equals("u1") || shape.length != 2 || shape[1] != IMAGE_BYTES || data.fortranOrder()) {
-            throw new CareException(source + ": 'data' must be a C-ordered uint8 array [N, 3072], found "
-                    + data.dtype() + " " + java.util.Arrays.toString(shape));
+        if (!data.dtype().equals("u1")
+                || shape.length != 2
+                || shape[1] != IMAGE_BYTES
+                || data.fortranOrder()) {
+            throw new CareException(
+                    source
+                            + ": 'data' must be a C-ordered uint8 array [N, 3072], found "
+                            + data.dtype()
+                            + " "
+                            + Arrays.toString(shape));
         }
         if (!(dict.get("fine_labels") instanceof List<?> fine) || fine.size() != shape[0]) {
-            throw new CareException(source + ": 'fine_labels' must list one label per image (" + shape[0] + ")");
+            throw new CareException(
+                    source + ": 'fine_labels' must list one label per image (" + shape[0] + ")");
         }
         byte[] labels = new byte[shape[0]];
         for (int i = 0; i < labels.length; i++) {
             if (!(fine.get(i) instanceof Long label) || label < 0 || label >= CLASSES) {
-                throw new CareException(source + ": image " + i + " has fine label " + fine.get(i)
-                        + ", outside 0..99");
+                throw new CareException(
+                        source
+                                + ": image "
+                                + i
+                                + " has fine label "
+                                + fine.get(i)
+                                + ", outside 0..99");
             }
             labels[i] = label.byteValue();
         }
@@ -266,7 +322,10 @@ public final class Cifar100 {
         return dict;
     }
 
-    /** One split held in memory; an image is converted from planes to interleaved RGB when asked for. */
+    /**
+     * One split held in memory; an image is converted from planes to interleaved RGB when asked
+     * for.
+     */
     private static final class CifarImages implements ImageDataset {
         private final Split split;
         private final List<String> names;

@@ -3,12 +3,12 @@ package org.care4j.data;
 import java.util.Arrays;
 
 /**
- * The order in which classes are presented: {@code order[p]} is the original class index (sorted-folder or
- * official order) shown at position {@code p}, and learners see class {@code c} under the label
- * {@code positionOf(c)}. Immutable.
+ * The order in which classes are presented: {@code order[p]} is the original class index
+ * (sorted-folder or official order) shown at position {@code p}, and learners see class {@code c}
+ * under the label {@code positionOf(c)}. Immutable.
  *
- * <p>The reference (LAMDA-PILOT's {@code DataManager}) draws the order with
- * {@code np.random.seed(seed); np.random.permutation(n)}; {@link #numpyPermutation} reproduces it bit for
+ * <p>The reference (LAMDA-PILOT's {@code DataManager}) draws the order with {@code
+ * np.random.seed(seed); np.random.permutation(n)}; {@link #numpyPermutation} reproduces it bit for
  * bit, so task splits match the published runs.
  */
 public final class ClassOrder {
@@ -23,8 +23,13 @@ public final class ClassOrder {
         for (int p = 0; p < order.length; p++) {
             int c = order[p];
             if (c < 0 || c >= order.length || position[c] >= 0) {
-                throw new IllegalArgumentException("not a permutation of 0.." + (order.length - 1)
-                        + ": class " + c + " at position " + p);
+                throw new IllegalArgumentException(
+                        "not a permutation of 0.."
+                                + (order.length - 1)
+                                + ": class "
+                                + c
+                                + " at position "
+                                + p);
             }
             position[c] = p;
         }

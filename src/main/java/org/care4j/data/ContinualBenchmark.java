@@ -6,8 +6,8 @@ import java.util.function.IntPredicate;
 
 /**
  * A class-incremental benchmark: a train and a test split of one source, a {@link ClassOrder} and a
- * {@link TaskSplit}. Every label it hands out is a position in the class order (the label the learner sees),
- * never an original class index.
+ * {@link TaskSplit}. Every label it hands out is a position in the class order (the label the
+ * learner sees), never an original class index.
  *
  * <p>Index lists are in dataset order; shuffling is the {@link BatchLoader}'s job. Immutable.
  */
@@ -21,8 +21,8 @@ public final class ContinualBenchmark {
     private final int[] trainPositions;
     private final int[] testPositions;
 
-    private ContinualBenchmark(String name, ImageDataset train, ImageDataset test, ClassOrder order,
-            TaskSplit split) {
+    private ContinualBenchmark(
+            String name, ImageDataset train, ImageDataset test, ClassOrder order, TaskSplit split) {
         this.name = name;
         this.train = train;
         this.test = test;
@@ -33,15 +33,23 @@ public final class ContinualBenchmark {
     }
 
     /**
-     * @throws IllegalArgumentException if the splits, the order and the task split disagree on the number of
-     *     classes, or the splits on the class names
+     * @throws IllegalArgumentException if the splits, the order and the task split disagree on the
+     *     number of classes, or the splits on the class names
      */
-    public static ContinualBenchmark of(String name, ImageDataset train, ImageDataset test, ClassOrder order,
-            TaskSplit split) {
+    public static ContinualBenchmark of(
+            String name, ImageDataset train, ImageDataset test, ClassOrder order, TaskSplit split) {
         int n = train.numClasses();
         if (test.numClasses() != n || order.size() != n || split.numClasses() != n) {
-            throw new IllegalArgumentException(name + ": class counts differ: train " + n + ", test "
-                    + test.numClasses() + ", order " + order.size() + ", split " + split.numClasses());
+            throw new IllegalArgumentException(
+                    name
+                            + ": class counts differ: train "
+                            + n
+                            + ", test "
+                            + test.numClasses()
+                            + ", order "
+                            + order.size()
+                            + ", split "
+                            + split.numClasses());
         }
         if (!train.classNames().equals(test.classNames())) {
             throw new IllegalArgumentException(name + ": train and test have different classes");
@@ -100,7 +108,8 @@ public final class ContinualBenchmark {
     }
 
     /**
-     * Train images of the task's classes, at most {@code perClass} per class: the first ones in dataset order.
+     * Train images of the task's classes, at most {@code perClass} per class: the first ones in
+     * dataset order.
      *
      * @param perClass the cap; 0 or less takes all
      */

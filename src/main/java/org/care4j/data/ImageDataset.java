@@ -3,11 +3,12 @@ package org.care4j.data;
 import java.util.List;
 
 /**
- * One split (train or test) of one image source: a fixed, indexed list of images with their original class
- * index ({@code 0..numClasses-1}, in sorted-folder or official order, before any {@link ClassOrder}).
+ * One split (train or test) of one image source: a fixed, indexed list of images with their
+ * original class index ({@code 0..numClasses-1}, in sorted-folder or official order, before any
+ * {@link ClassOrder}).
  *
- * <p>Implementations are safe for concurrent {@link #image} calls from loader threads. {@link #image} throws
- * {@link BadImageException} for a file that cannot be decoded.
+ * <p>Implementations are safe for concurrent {@link #image} calls from loader threads. {@link
+ * #image} throws {@link BadImageException} for a file that cannot be decoded.
  */
 public interface ImageDataset {
 

@@ -23,18 +23,20 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Decodes JPEG, PNG and BMP files to {@link RgbImage} with {@code javax.imageio}, the way PIL's
- * {@code Image.open(f).convert("RGB")} would: grey is replicated to three channels, palettes are looked up,
- * alpha is dropped (not composited).
+ * {@code Image.open(f).convert("RGB")} would: grey is replicated to three channels, palettes are
+ * looked up, alpha is dropped (not composited).
  *
  * <p>A file that is not one of the three formats, is truncated or is otherwise corrupt raises
- * {@link BadImageException} naming the file and the problem. Thread-safe: each call uses its own reader.
+ * {@link BadImageException} naming the file and the problem. Thread-safe: each call uses its own
+ * reader.
  */
 public final class ImageDecoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(ImageDecoder.class);
 
     static {
-        // Decoding from memory needs no temporary files; the disk cache only slows worker threads down.
+        // Decoding from memory needs no temporary files; the disk cache only slows worker threads
+        // down.
         ImageIO.setUseCache(false);
     }
 
@@ -72,24 +74,33 @@ public final class ImageDecoder {
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         BufferedImage image;
-        try (ImageInputStream in = ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+        try (ImageInputStream in =
+                ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
             image = reader.read(0);
         } catch (IIOException e) {
-            throw new BadImageException(source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": "
-                    + describe(e), e);
+            throw new BadImageException(
+                    source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": " + describe(e), e);
         } catch (IOException | RuntimeException e) {
-            throw new BadImageException(source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": " + e, e);
+            throw new BadImageException(
+                    source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": " + e, e);
         } finally {
             reader.dispose();
         }
         for (String warning : warnings) {
-            // libjpeg reports missing data (a truncated or damaged file) only as a warning and pads the image
-            // with grey; PIL refuses a truncated file, and so do we. Other warnings (such as extraneous bytes
+            // libjpeg reports missing data (a truncated or damaged file) only as a warning and pads
+            // the image
+            // with grey; PIL refuses a truncated file, and so do we. Other warnings (such as
+            // extraneous bytes
             // before a marker) leave the whole image intact.
             if (warning.toLowerCase(Locale.ROOT).contains("premature end")) {
-                throw new BadImageException(source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": "
-                        + warning + " (truncated or damaged file)");
+                throw new BadImageException(
+                        source,
+                        "corrupt "
+                                + format.toUpperCase(Locale.ROOT)
+                                + ": "
+                                + warning
+                                + " (truncated or damaged file)");
             }
             LOG.debug("{}: {}", source, warning);
         }
@@ -98,7 +109,10 @@ public final class ImageDecoder {
 
     /** The javax.imageio format name for a file's signature, or null. */
     static String formatOf(byte[] b) {
-        if (b.length >= 3 && (b[0] & 0xFF) == 0xFF && (b[1] & 0xFF) == 0xD8 && (b[2] & 0xFF) == 0xFF) {
+        if (b.length >= 3
+                && (b[0] & 0xFF) == 0xFF
+                && (b[1] & 0xFF) == 0xD8
+                && (b[2] & 0xFF) == 0xFF) {
             return "jpeg";
         }
         if (b.length >= 8 && (b[0] & 0xFF) == 0x89 && b[1] == 'P' && b[2] == 'N' && b[3] == 'G') {
@@ -113,7 +127,8 @@ public final class ImageDecoder {
     private static String describe(IIOException e) {
         String message = e.getMessage();
         if (message != null && message.contains("Unsupported Image Type")) {
-            // Not yet: CMYK and YCCK JPEGs (PIL converts them); they are rare in the benchmark sets.
+            // Not yet: CMYK and YCCK JPEGs (PIL converts them); they are rare in the benchmark
+            // sets.
             return "unsupported colour type (CMYK or YCCK JPEG?)";
         }
         return message == null ? e.toString() : message;
@@ -127,7 +142,8 @@ public final class ImageDecoder {
         Raster raster = image.getRaster();
         if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
                 && raster.getDataBuffer() instanceof DataBufferByte buffer
-                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0
+                && raster.getSampleModelTranslateX() == 0
+                && raster.getSampleModelTranslateY() == 0
                 && buffer.getData().length == rgb.length) {
             byte[] bgr = buffer.getData();
             for (int i = 0; i < rgb.length; i += 3) {
@@ -137,14 +153,18 @@ public final class ImageDecoder {
             }
         } else if (!(model instanceof IndexColorModel)
                 && model.getColorSpace().getType() == ColorSpace.TYPE_GRAY) {
-            // getRGB() would pass grey through a linear-to-sRGB curve; PIL copies the sample unchanged.
+            // getRGB() would pass grey through a linear-to-sRGB curve; PIL copies the sample
+            // unchanged.
             int bits = model.getComponentSize(0);
             int max = (1 << bits) - 1;
             int[] row = new int[w];
             for (int y = 0; y < h; y++) {
                 raster.getSamples(0, y, w, 1, 0, row);
                 for (int x = 0; x < w; x++) {
-                    int v = bits == 8 ? row[x] : bits > 8 ? row[x] >>> (bits - 8) : row[x] * 255 / max;
+                    int v =
+                            bits == 8
+                                    ? row[x]
+                                    : bits > 8 ? row[x] >>> (bits - 8) : row[x] * 255 / max;
                     int o = (y * w + x) * 3;
                     rgb[o] = (byte) v;
                     rgb[o + 1] = (byte) v;
@@ -164,8 +184,9 @@ public final class ImageDecoder {
                 }
             }
         } else {
-            throw new BadImageException(source, "unsupported colour space (type "
-                    + model.getColorSpace().getType() + ")");
+            throw new BadImageException(
+                    source,
+                    "unsupported colour space (type " + model.getColorSpace().getType() + ")");
         }
         return new RgbImage(w, h, rgb);
     }

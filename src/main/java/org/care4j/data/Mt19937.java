@@ -1,13 +1,14 @@
 package org.care4j.data;
 
 /**
- * NumPy's legacy global generator ({@code np.random.seed(int)}, {@code RandomState}): MT19937 seeded with
- * Matsumoto and Nishimura's {@code init_genrand}, reproduced bit for bit for the draws the protocol uses.
+ * NumPy's legacy global generator ({@code np.random.seed(int)}, {@code RandomState}): MT19937
+ * seeded with Matsumoto and Nishimura's {@code init_genrand}, reproduced bit for bit for the draws
+ * the protocol uses.
  *
- * <p>Outputs are the standard 32-bit tempered MT19937 words. {@link #randomInterval(long)} is NumPy's
- * masked rejection (draw, mask to the smallest {@code 2^k - 1 >= max}, retry while above {@code max}), which
- * {@link #permutation(int)} uses from the last position down, exactly as {@code RandomState.shuffle} does.
- * Not thread-safe; one instance per sequence of draws.
+ * <p>Outputs are the standard 32-bit tempered MT19937 words. {@link #randomInterval(long)} is
+ * NumPy's masked rejection (draw, mask to the smallest {@code 2^k - 1 >= max}, retry while above
+ * {@code max}), which {@link #permutation(int)} uses from the last position down, exactly as {@code
+ * RandomState.shuffle} does. Not thread-safe; one instance per sequence of draws.
  */
 public final class Mt19937 {
 
@@ -52,7 +53,9 @@ public final class Mt19937 {
         return y & UINT32_MAX;
     }
 
-    /** A uniform integer in [0, max] by NumPy's masked rejection; {@code max == 0} draws nothing. */
+    /**
+     * A uniform integer in [0, max] by NumPy's masked rejection; {@code max == 0} draws nothing.
+     */
     public long randomInterval(long max) {
         if (max < 0) {
             throw new IllegalArgumentException("max must not be negative, got " + max);
@@ -99,8 +102,12 @@ public final class Mt19937 {
     public long randint(long low, long high) {
         long range = high - 1 - low;
         if (range < 0 || range > UINT32_MAX) {
-            throw new IllegalArgumentException("randint needs low < high with high - low <= 2^32, got ["
-                    + low + ", " + high + ")");
+            throw new IllegalArgumentException(
+                    "randint needs low < high with high - low <= 2^32, got ["
+                            + low
+                            + ", "
+                            + high
+                            + ")");
         }
         if (range == 0) {
             return low;

@@ -2,6 +2,7 @@ package org.care4j.data;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,31 +19,35 @@ import java.util.zip.ZipFile;
 import org.care4j.runtime.CareException;
 
 /**
- * Omniglot: 1,623 handwritten characters (964 in {@code images_background}, 659 in {@code images_evaluation}),
- * each drawn once by 20 people as a 105x105 black-on-white image; images are given to learners as RGB with
- * three equal channels (white 255, ink 0).
+ * Omniglot: 1,623 handwritten characters (964 in {@code images_background}, 659 in {@code
+ * images_evaluation}), each drawn once by 20 people as a 105x105 black-on-white image; images are
+ * given to learners as RGB with three equal channels (white 255, ink 0).
  *
- * <p><b>Classes.</b> A class is one character. Classes are ordered by the character number in the official
- * file names ({@code NNNN_DD.png}: character NNNN, drawer DD), which puts the background set first; this is the
- * order of the NumPy arrays in {@code ../shared/data/omniglot} (class c of the evaluation file is class
- * 964 + c), so both layouts give the same classes in the same order. It is not the sorted folder order of
- * alphabet and character names. Class names are the four-digit character numbers.
+ * <p><b>Classes.</b> A class is one character. Classes are ordered by the character number in the
+ * official file names ({@code NNNN_DD.png}: character NNNN, drawer DD), which puts the background
+ * set first; this is the order of the NumPy arrays in {@code ../shared/data/omniglot} (class c of
+ * the evaluation file is class 964 + c), so both layouts give the same classes in the same order.
+ * It is not the sorted folder order of alphabet and character names. Class names are the four-digit
+ * character numbers.
  *
- * <p><b>Split.</b> Omniglot has no train/test split, so a fixed one per class is used: drawers 1 to 15 are
- * training images and drawers 16 to 20 test images ({@value #TRAIN_DRAWINGS} + 5 per class; 24,345 and 8,115
- * images in all). Within a split, images are ordered by class, then drawer.
+ * <p><b>Split.</b> Omniglot has no train/test split, so a fixed one per class is used: drawers 1 to
+ * 15 are training images and drawers 16 to 20 test images ({@value #TRAIN_DRAWINGS} + 5 per class;
+ * 24,345 and 8,115 images in all). Within a split, images are ordered by class, then drawer.
  *
- * <p>Layouts: a folder holding {@code images_background} and {@code images_evaluation}, each as the official
- * zip or its extracted folder of {@code alphabet/character/NNNN_DD.png}.
+ * <p>Layouts: a folder holding {@code images_background} and {@code images_evaluation}, each as the
+ * official zip or its extracted folder of {@code alphabet/character/NNNN_DD.png}.
  */
 public final class Omniglot {
 
     /** Classes in the full release. */
     public static final int CLASSES = 1623;
+
     /** Drawings (drawers) per class. */
     public static final int DRAWINGS = 20;
+
     /** Drawings per class used for training: drawers 1 to this number. */
     public static final int TRAIN_DRAWINGS = 15;
+
     /** Image side in pixels. */
     public static final int SIDE = 105;
 
@@ -80,8 +85,8 @@ public final class Omniglot {
     }
 
     /**
-     * Reads the official layout from a folder holding {@code images_background} and
-     * {@code images_evaluation}, each as {@code .zip} or folder.
+     * Reads the official layout from a folder holding {@code images_background} and {@code
+     * images_evaluation}, each as {@code .zip} or folder.
      */
     public static Omniglot read(Path dir) {
         List<Drawing> drawings = new ArrayList<>();
@@ -93,19 +98,98 @@ public final class Omniglot {
             } else if (Files.isRegularFile(zip)) {
                 drawings.addAll(scanZip(zip));
             } else if (Files.isRegularFile(dir.resolve(set + ".npz"))) {
-                // Not yet: the .npz arrays need org.care4j.io.Npz, which is being written on another branch.
-                throw new CareException(dir.resolve(set + ".npz") + ": reading Omniglot .npz files needs the"
-                        + " NumPy reader (org.care4j.io.Npz), not yet in this build; use the official zips");
+                // Not yet: the .npz arrays need org.care4j.io.Npz, which is being written on
+                // another branch.
+                throw new CareException(
+                        dir.resolve(set + ".npz")
+                                + ": reading Omniglot .npz files needs the NumPy reader"
+                                + " (org.care4j.io.Npz), not yet in this build; use the official"
+                                + " zips");
             } else {
-                throw new CareException(dir + ": Omniglot needs " + set + ".zip or the folder " + set
-                        + " (run: care data fetch omniglot --to " + dir.getParent() + ")");
+                throw new CareException(
+                        dir
+                                + ": Omniglot needs "
+                                + set
+                                + ".zip or the folder "
+                                + set
+                                + " (run: care data fetch omniglot --to "
+                                + dir.getParent()
+                                + ")");
             }
         }
         return assemble(drawings, dir);
     }
 
-    /** One drawing as found: character number, drawer 1..20, its folder, where it is, its PNG bytes. */
-    private record Drawing(int character, int drawer, String alphabetPath, String source, byte[] png) {}
+    /**
+     * Builds Omniglot from the arrays of {@code images_background.npz} and {@code
+     * images_evaluation.npz}: per set, {@code images} bool [classes, 20, 105, 105] in C order (true
+     * = white) and {@code labels} int64 [classes, 20] (class index within the set). Class c of the
+     * first set is character c + 1 and class c of the second set character (classes of the first) +
+     * c + 1, as the arrays were built from the official file names, so the classes and their order
+     * equal {@link #read}'s.
+     *
+     * @param sources the two files, for messages
+     */
+    static Omniglot fromArrays(List<boolean[]> images, List<long[]> labels, List<String> sources) {
+        int total = 0;
+        int[] classes = new int[images.size()];
+        for (int s = 0; s < images.size(); s++) {
+            long perClass = (long) DRAWINGS * PIXELS;
+            if (images.get(s).length % perClass != 0) {
+                throw new CareException(
+                        sources.get(s) + ": images must be [classes, 20, 105, 105]");
+            }
+            classes[s] = (int) (images.get(s).length / perClass);
+            long[] l = labels.get(s);
+            if (l.length != classes[s] * DRAWINGS) {
+                throw new CareException(sources.get(s) + ": labels must be [classes, 20]");
+            }
+            for (int k = 0; k < l.length; k++) {
+                if (l[k] != k / DRAWINGS) {
+                    throw new CareException(
+                            String.format(
+                                    Locale.ROOT,
+                                    "%s: labels[%d][%d] is %d, expected %d (class order of the"
+                                        + " arrays)",
+                                    sources.get(s),
+                                    k / DRAWINGS,
+                                    k % DRAWINGS,
+                                    l[k],
+                                    k / DRAWINGS));
+                }
+            }
+            total += classes[s];
+        }
+        long[][] white = new long[total * DRAWINGS][];
+        String[] where = new String[total * DRAWINGS];
+        List<String> names = new ArrayList<>();
+        int k = 0;
+        for (int s = 0; s < images.size(); s++) {
+            boolean[] set = images.get(s);
+            for (int c = 0; c < classes[s]; c++) {
+                names.add(String.format(Locale.ROOT, "%04d", names.size() + 1));
+                for (int d = 0; d < DRAWINGS; d++, k++) {
+                    long[] bits = new long[(PIXELS + 63) / 64];
+                    int base = (c * DRAWINGS + d) * PIXELS;
+                    for (int p = 0; p < PIXELS; p++) {
+                        if (set[base + p]) {
+                            bits[p >>> 6] |= 1L << (p & 63);
+                        }
+                    }
+                    white[k] = bits;
+                    where[k] =
+                            String.format(Locale.ROOT, "%s images[%d][%d]", sources.get(s), c, d);
+                }
+            }
+        }
+        return new Omniglot(white, List.copyOf(names), where);
+    }
+
+    /**
+     * One drawing as found: character number, drawer 1..20, its folder, where it is, its PNG bytes.
+     */
+    private record Drawing(
+            int character, int drawer, String alphabetPath, String source, byte[] png) {}
 
     private static List<Drawing> scanFolder(Path folder) {
         List<Drawing> out = new ArrayList<>();
@@ -119,7 +203,7 @@ public final class Omniglot {
                     }
                 }
             }
-        } catch (IOException | java.io.UncheckedIOException e) {
+        } catch (IOException | UncheckedIOException e) {
             throw new CareException(folder + ": cannot scan Omniglot folder: " + e.getMessage(), e);
         }
         return out;
@@ -169,20 +253,32 @@ public final class Omniglot {
 
     private static Omniglot assemble(List<Drawing> drawings, Path dir) {
         if (drawings.isEmpty()) {
-            throw new CareException(dir + ": no Omniglot drawings (alphabet/character/NNNN_DD.png) found");
+            throw new CareException(
+                    dir + ": no Omniglot drawings (alphabet/character/NNNN_DD.png) found");
         }
-        drawings.sort(Comparator.comparingInt(Drawing::character).thenComparingInt(Drawing::drawer));
+        drawings.sort(
+                Comparator.comparingInt(Drawing::character).thenComparingInt(Drawing::drawer));
         List<Integer> characters = new ArrayList<>();
         for (int i = 0; i < drawings.size(); i += DRAWINGS) {
             Drawing first = drawings.get(i);
             for (int d = 0; d < DRAWINGS; d++) {
                 Drawing x = i + d < drawings.size() ? drawings.get(i + d) : null;
-                if (x == null || x.character() != first.character() || x.drawer() != d + 1
+                if (x == null
+                        || x.character() != first.character()
+                        || x.drawer() != d + 1
                         || !x.alphabetPath().equals(first.alphabetPath())) {
-                    throw new CareException(first.source() + ": character " + first.alphabetPath() + " ("
-                            + String.format("%04d", first.character()) + ") must have exactly the drawings _01 to _"
-                            + DRAWINGS + ", all in one folder; "
-                            + (x == null ? "drawing " + (d + 1) + " is missing" : "found " + x.source()));
+                    throw new CareException(
+                            first.source()
+                                    + ": character "
+                                    + first.alphabetPath()
+                                    + " ("
+                                    + String.format("%04d", first.character())
+                                    + ") must have exactly the drawings _01 to _"
+                                    + DRAWINGS
+                                    + ", all in one folder; "
+                                    + (x == null
+                                            ? "drawing " + (d + 1) + " is missing"
+                                            : "found " + x.source()));
                 }
             }
             characters.add(first.character());
@@ -190,23 +286,40 @@ public final class Omniglot {
         int classes = characters.size();
         long[][] white = new long[classes * DRAWINGS][];
         String[] sources = new String[classes * DRAWINGS];
-        // Decoding ~32,000 small PNGs dominates reading; each drawing fills its own slot, so they decode in
-        // parallel.
-        IntStream.range(0, drawings.size()).parallel().forEach(k -> {
-            Drawing d = drawings.get(k);
-            sources[k] = d.source();
-            RgbImage image = ImageDecoder.decode(d.png(), d.source());
-            if (image.width() != SIDE || image.height() != SIDE) {
-                throw new BadImageException(d.source(), "expected " + SIDE + "x" + SIDE + ", found "
-                        + image.width() + "x" + image.height());
-            }
-            white[k] = whiteBits(image);
-        });
-        List<String> names = characters.stream().map(c -> String.format(Locale.ROOT, "%04d", c)).toList();
+        // Decoding ~32,000 small PNGs dominates reading; each drawing fills its own slot, so they
+        // decode in parallel.
+        IntStream.range(0, drawings.size())
+                .parallel()
+                .forEach(
+                        k -> {
+                            sources[k] = drawings.get(k).source();
+                            white[k] = whiteBits(drawings.get(k));
+                        });
+        List<String> names =
+                characters.stream().map(c -> String.format(Locale.ROOT, "%04d", c)).toList();
         return new Omniglot(white, names, sources);
     }
 
-    /** One drawing as bits, row by row; a pixel is white when it is not black, as NumPy's bool cast does. */
+    private static long[] whiteBits(Drawing d) {
+        RgbImage image = ImageDecoder.decode(d.png(), d.source());
+        if (image.width() != SIDE || image.height() != SIDE) {
+            throw new BadImageException(
+                    d.source(),
+                    String.format(
+                            Locale.ROOT,
+                            "expected %dx%d, found %dx%d",
+                            SIDE,
+                            SIDE,
+                            image.width(),
+                            image.height()));
+        }
+        return whiteBits(image);
+    }
+
+    /**
+     * One drawing as bits, row by row; a pixel is white when it is not black, as NumPy's bool cast
+     * does.
+     */
     private static long[] whiteBits(RgbImage image) {
         byte[] rgb = image.rgb();
         long[] bits = new long[(PIXELS + 63) / 64];

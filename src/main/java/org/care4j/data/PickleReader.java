@@ -21,25 +21,29 @@ import java.util.Set;
 import org.care4j.runtime.CareException;
 
 /**
- * A Python pickle reader that only rebuilds plain data: dicts, lists, tuples, numbers, strings, bytes and
- * NumPy arrays of numbers, the content of CIFAR's {@code cifar-100-python} files.
+ * A Python pickle reader that only rebuilds plain data: dicts, lists, tuples, numbers, strings,
+ * bytes and NumPy arrays of numbers, the content of CIFAR's {@code cifar-100-python} files.
  *
- * <p>Pickle is a program for a stack machine that may import and call any Python function. This reader
- * runs none: it accepts the opcodes of protocols 2 to 5 that push data, and allows exactly the imports NumPy
- * writes to rebuild an array ({@code numpy.core.multiarray._reconstruct}, {@code numpy.ndarray},
- * {@code numpy.dtype}, {@code numpy.core.numeric._frombuffer} in both the {@code numpy.core} and
- * {@code numpy._core} spellings, and {@code _codecs.encode} for bytes in protocol 2), which it interprets
- * itself. Every other import, object-building opcode (INST, OBJ, NEWOBJ, persistent ids, extension codes,
- * out-of-band buffers) or call is refused with a {@link CareException} naming the file, the offset and the
- * opcode.
+ * <p>Pickle is a program for a stack machine that may import and call any Python function. This
+ * reader runs none: it accepts the opcodes of protocols 2 to 5 that push data, and allows exactly
+ * the imports NumPy writes to rebuild an array ({@code numpy.core.multiarray._reconstruct}, {@code
+ * numpy.ndarray}, {@code numpy.dtype}, {@code numpy.core.numeric._frombuffer} in both the {@code
+ * numpy.core} and {@code numpy._core} spellings, and {@code _codecs.encode} for bytes in protocol
+ * 2), which it interprets itself. Every other import, object-building opcode (INST, OBJ, NEWOBJ,
+ * persistent ids, extension codes, out-of-band buffers) or call is refused with a {@link
+ * CareException} naming the file, the offset and the opcode.
  *
- * <p>Results: {@code Map} (dict; Python 2 strings as keys become {@code String}), {@code List} (list, and
- * unmodifiable for tuple), {@code Long} or {@code BigInteger}, {@code Double}, {@code Boolean}, {@code null},
- * {@code String} (unicode), {@code byte[]} (bytes and Python 2 strings), {@link NumpyArray}.
+ * <p>Results: {@code Map} (dict; Python 2 strings as keys become {@code String}), {@code List}
+ * (list, and unmodifiable for tuple), {@code Long} or {@code BigInteger}, {@code Double}, {@code
+ * Boolean}, {@code null}, {@code String} (unicode), {@code byte[]} (bytes and Python 2 strings),
+ * {@link NumpyArray}.
  */
 final class PickleReader {
 
-    /** A NumPy array of numbers: dtype code ({@code u1}, {@code i8}, ...), byte order, shape, raw data. */
+    /**
+     * A NumPy array of numbers: dtype code ({@code u1}, {@code i8}, ...), byte order, shape, raw
+     * data.
+     */
     static final class NumpyArray {
         private String kind;
         private boolean littleEndian = true;
@@ -75,27 +79,29 @@ final class PickleReader {
         /** Elements as longs (integer and boolean dtypes). */
         long[] longs() {
             int size = elementSize(kind);
-            ByteBuffer b = ByteBuffer.wrap(data).order(littleEndian ? ByteOrder.LITTLE_ENDIAN
-                    : ByteOrder.BIG_ENDIAN);
+            ByteBuffer b =
+                    ByteBuffer.wrap(data)
+                            .order(littleEndian ? ByteOrder.LITTLE_ENDIAN : ByteOrder.BIG_ENDIAN);
             long[] out = new long[(int) elementCount()];
             boolean unsigned = kind.charAt(0) == 'u' || kind.charAt(0) == 'b';
             for (int i = 0; i < out.length; i++) {
                 int at = i * size;
-                out[i] = switch (size) {
-                    case 1 -> unsigned ? b.get(at) & 0xFF : b.get(at);
-                    case 2 -> unsigned ? b.getShort(at) & 0xFFFF : b.getShort(at);
-                    case 4 -> unsigned ? b.getInt(at) & 0xFFFFFFFFL : b.getInt(at);
-                    default -> b.getLong(at);
-                };
+                out[i] =
+                        switch (size) {
+                            case 1 -> unsigned ? b.get(at) & 0xFF : b.get(at);
+                            case 2 -> unsigned ? b.getShort(at) & 0xFFFF : b.getShort(at);
+                            case 4 -> unsigned ? b.getInt(at) & 0xFFFFFFFFL : b.getInt(at);
+                            default -> b.getLong(at);
+                        };
             }
             return out;
         }
     }
 
-    private static final Set<String> RECONSTRUCT = Set.of("numpy.core.multiarray._reconstruct",
-            "numpy._core.multiarray._reconstruct");
-    private static final Set<String> FROMBUFFER = Set.of("numpy.core.numeric._frombuffer",
-            "numpy._core.numeric._frombuffer");
+    private static final Set<String> RECONSTRUCT =
+            Set.of("numpy.core.multiarray._reconstruct", "numpy._core.multiarray._reconstruct");
+    private static final Set<String> FROMBUFFER =
+            Set.of("numpy.core.numeric._frombuffer", "numpy._core.numeric._frombuffer");
     private static final String NDARRAY = "numpy.ndarray";
     private static final String DTYPE = "numpy.dtype";
     private static final String CODECS_ENCODE = "_codecs.encode";
@@ -166,13 +172,21 @@ final class PickleReader {
                 case 0x89 -> push(Boolean.FALSE);
                 case 'I' -> {
                     String line = line();
-                    push(line.equals("00") ? Boolean.FALSE : line.equals("01") ? Boolean.TRUE
-                            : (Object) Long.parseLong(line));
+                    push(
+                            line.equals("00")
+                                    ? Boolean.FALSE
+                                    : line.equals("01")
+                                            ? Boolean.TRUE
+                                            : (Object) Long.parseLong(line));
                 }
                 case 'L' -> {
                     String line = line();
-                    push(integer(new BigInteger(line.endsWith("L") ? line.substring(0, line.length() - 1)
-                            : line)));
+                    push(
+                            integer(
+                                    new BigInteger(
+                                            line.endsWith("L")
+                                                    ? line.substring(0, line.length() - 1)
+                                                    : line)));
                 }
                 case 'J' -> push((long) (int) u32());
                 case 'K' -> push((long) u8());
@@ -251,18 +265,27 @@ final class PickleReader {
                     Object state = pop(at);
                     build(peek(at), state, at);
                 }
-                default -> throw fail(at, "opcode " + opcodeName(op) + " refused (only plain data and NumPy"
-                        + " arrays are read)");
+                default ->
+                        throw fail(
+                                at,
+                                "opcode "
+                                        + opcodeName(op)
+                                        + " refused (only plain data and NumPy"
+                                        + " arrays are read)");
             }
         }
     }
 
     private Object global(String name, long at) {
-        if (RECONSTRUCT.contains(name) || FROMBUFFER.contains(name) || name.equals(NDARRAY)
-                || name.equals(DTYPE) || name.equals(CODECS_ENCODE)) {
+        if (RECONSTRUCT.contains(name)
+                || FROMBUFFER.contains(name)
+                || name.equals(NDARRAY)
+                || name.equals(DTYPE)
+                || name.equals(CODECS_ENCODE)) {
             return new Global(name);
         }
-        throw fail(at, "import of " + name + " refused (only NumPy array reconstruction is allowed)");
+        throw fail(
+                at, "import of " + name + " refused (only NumPy array reconstruction is allowed)");
     }
 
     private Object call(Object callable, Object argsValue, long at) {
@@ -274,7 +297,9 @@ final class PickleReader {
         }
         String name = g.qualifiedName();
         if (RECONSTRUCT.contains(name)) {
-            if (args.isEmpty() || !(args.get(0) instanceof Global cls) || !cls.qualifiedName().equals(NDARRAY)) {
+            if (args.isEmpty()
+                    || !(args.get(0) instanceof Global cls)
+                    || !cls.qualifiedName().equals(NDARRAY)) {
                 throw fail(at, name + " may only rebuild numpy.ndarray");
             }
             return new NumpyArray();
@@ -286,7 +311,9 @@ final class PickleReader {
             return new DType(code);
         }
         if (FROMBUFFER.contains(name)) {
-            if (args.size() != 4 || !(args.get(0) instanceof byte[] buffer) || !(args.get(1) instanceof DType t)
+            if (args.size() != 4
+                    || !(args.get(0) instanceof byte[] buffer)
+                    || !(args.get(1) instanceof DType t)
                     || !(args.get(2) instanceof List<?> shape)) {
                 throw fail(at, name + " needs (buffer, dtype, shape, order)");
             }
@@ -295,7 +322,8 @@ final class PickleReader {
             return a;
         }
         if (name.equals(CODECS_ENCODE)) {
-            if (args.size() != 2 || !(args.get(0) instanceof String s)
+            if (args.size() != 2
+                    || !(args.get(0) instanceof String s)
                     || !(text(args.get(1)) instanceof String enc)
                     || !Set.of("latin1", "latin-1", "iso-8859-1").contains(enc.toLowerCase())) {
                 throw fail(at, "_codecs.encode is only allowed as encode(str, 'latin1')");
@@ -322,15 +350,21 @@ final class PickleReader {
         }
         if (target instanceof DType t) {
             // (version, byteorder, subarray, names, fields, elsize, alignment, flags)
-            if (state.size() < 2 || !(text(state.get(1)) instanceof String order) || order.length() != 1
-                    || state.size() > 2 && state.get(2) != null || state.size() > 3 && state.get(3) != null) {
+            if (state.size() < 2
+                    || !(text(state.get(1)) instanceof String order)
+                    || order.length() != 1
+                    || state.size() > 2 && state.get(2) != null
+                    || state.size() > 3 && state.get(3) != null) {
                 throw fail(at, "only simple numeric dtypes are read (no records or sub-arrays)");
             }
             t.byteOrder = order.charAt(0);
             return;
         }
-        // ndarray state: (version, shape, dtype, is_fortran, raw data); object arrays carry a list instead
-        if (state.size() != 5 || !(state.get(1) instanceof List<?> shape) || !(state.get(2) instanceof DType t)
+        // ndarray state: (version, shape, dtype, is_fortran, raw data); object arrays carry a list
+        // instead
+        if (state.size() != 5
+                || !(state.get(1) instanceof List<?> shape)
+                || !(state.get(2) instanceof DType t)
                 || !(state.get(4) instanceof byte[] raw)) {
             throw fail(at, "unsupported ndarray state (object arrays are not read)");
         }
@@ -338,7 +372,8 @@ final class PickleReader {
         fill((NumpyArray) target, t, shape, fortran, raw, at);
     }
 
-    private void fill(NumpyArray a, DType t, List<?> shapeValues, boolean fortran, byte[] raw, long at) {
+    private void fill(
+            NumpyArray a, DType t, List<?> shapeValues, boolean fortran, byte[] raw, long at) {
         int size = elementSize(t.kind);
         if (size == 0) {
             throw fail(at, "dtype " + t.kind + " is not read (numbers and booleans only)");
@@ -353,8 +388,16 @@ final class PickleReader {
             count *= d;
         }
         if (count * size != raw.length) {
-            throw fail(at, "array of shape " + Arrays.toString(shape) + " and dtype " + t.kind + " needs "
-                    + count * size + " bytes, the pickle holds " + raw.length);
+            throw fail(
+                    at,
+                    "array of shape "
+                            + Arrays.toString(shape)
+                            + " and dtype "
+                            + t.kind
+                            + " needs "
+                            + count * size
+                            + " bytes, the pickle holds "
+                            + raw.length);
         }
         a.kind = t.kind;
         a.littleEndian = t.byteOrder != '>';
@@ -502,8 +545,13 @@ final class PickleReader {
     private byte[] bytes(int n) throws IOException {
         byte[] b = in.readNBytes(n);
         if (b.length != n) {
-            throw new EOFException(source + ": pickle ends early at byte " + (offset + b.length) + " (a value of "
-                    + n + " bytes was cut off)");
+            throw new EOFException(
+                    source
+                            + ": pickle ends early at byte "
+                            + (offset + b.length)
+                            + " (a value of "
+                            + n
+                            + " bytes was cut off)");
         }
         offset += n;
         return b;
@@ -529,21 +577,22 @@ final class PickleReader {
     }
 
     private static String opcodeName(int op) {
-        String name = switch (op) {
-            case 'i' -> "INST";
-            case 'o' -> "OBJ";
-            case 0x81 -> "NEWOBJ";
-            case 0x92 -> "NEWOBJ_EX";
-            case 'P' -> "PERSID";
-            case 'Q' -> "BINPERSID";
-            case 0x82, 0x83, 0x84 -> "EXT";
-            case 0x97 -> "NEXT_BUFFER";
-            case 0x98 -> "READONLY_BUFFER";
-            case 'S' -> "STRING";
-            case 'V' -> "UNICODE";
-            case 0x8f, 0x90, 0x91 -> "set";
-            default -> "unknown";
-        };
+        String name =
+                switch (op) {
+                    case 'i' -> "INST";
+                    case 'o' -> "OBJ";
+                    case 0x81 -> "NEWOBJ";
+                    case 0x92 -> "NEWOBJ_EX";
+                    case 'P' -> "PERSID";
+                    case 'Q' -> "BINPERSID";
+                    case 0x82, 0x83, 0x84 -> "EXT";
+                    case 0x97 -> "NEXT_BUFFER";
+                    case 0x98 -> "READONLY_BUFFER";
+                    case 'S' -> "STRING";
+                    case 'V' -> "UNICODE";
+                    case 0x8f, 0x90, 0x91 -> "set";
+                    default -> "unknown";
+                };
         return String.format("0x%02x (%s)", op, name);
     }
 

@@ -1,16 +1,20 @@
 package org.care4j.data;
 
+import java.util.Arrays;
+
 /**
- * Separable image resampling that reproduces PIL's {@code Image.resize} for 8-bit RGB (torchvision's resize on
- * PIL images): each output pixel is a weighted sum of the input pixels under a filter centred on it, the
- * filter widened by the scale factor when shrinking (antialiasing), weights normalised to sum 1 and rounded to
- * 22-bit fixed point; the horizontal pass runs first and is rounded and clipped to 8 bits before the vertical
- * pass, as in PIL's {@code ImagingResample}.
+ * Separable image resampling that reproduces PIL's {@code Image.resize} for 8-bit RGB
+ * (torchvision's resize on PIL images): each output pixel is a weighted sum of the input pixels
+ * under a filter centred on it, the filter widened by the scale factor when shrinking
+ * (antialiasing), weights normalised to sum 1 and rounded to 22-bit fixed point; the horizontal
+ * pass runs first and is rounded and clipped to 8 bits before the vertical pass, as in PIL's {@code
+ * ImagingResample}.
  *
- * <p>Filters: {@link Filter#BICUBIC} (Keys cubic, a = -0.5, support 2) and {@link Filter#BILINEAR} (triangle,
- * support 1). The source may be a rectangle of the image (crop, then resize, as torchvision's
- * {@code resized_crop} does), and only a window of the output may be computed (resize, then crop, at the cost
- * of the window alone); both give exactly the pixels of the full operation.
+ * <p>Filters: {@link Filter#BICUBIC} (Keys cubic, a = -0.5, support 2) and {@link Filter#BILINEAR}
+ * (triangle, support 1). The source may be a rectangle of the image (crop, then resize, as
+ * torchvision's {@code resized_crop} does), and only a window of the output may be computed
+ * (resize, then crop, at the cost of the window alone); both give exactly the pixels of the full
+ * operation.
  */
 public final class Resampler {
 
@@ -49,31 +53,79 @@ public final class Resampler {
 
     /** Resizes a whole image to {@code outWidth x outHeight}. */
     public static RgbImage resize(RgbImage src, int outWidth, int outHeight, Filter filter) {
-        return resize(src, 0, 0, src.width(), src.height(), outWidth, outHeight, 0, 0, outWidth, outHeight,
+        return resize(
+                src,
+                0,
+                0,
+                src.width(),
+                src.height(),
+                outWidth,
+                outHeight,
+                0,
+                0,
+                outWidth,
+                outHeight,
                 filter);
     }
 
     /**
-     * Crops the rectangle ({@code x0}, {@code y0}, {@code w}, {@code h}) of {@code src}, resizes it to
-     * {@code outWidth x outHeight}, and returns the window ({@code wx}, {@code wy}, {@code ww}, {@code wh}) of
-     * that result. The rectangle is treated as the whole image (pixels outside it are not used).
+     * Crops the rectangle ({@code x0}, {@code y0}, {@code w}, {@code h}) of {@code src}, resizes it
+     * to {@code outWidth x outHeight}, and returns the window ({@code wx}, {@code wy}, {@code ww},
+     * {@code wh}) of that result. The rectangle is treated as the whole image (pixels outside it
+     * are not used).
      */
-    public static RgbImage resize(RgbImage src, int x0, int y0, int w, int h, int outWidth, int outHeight,
-            int wx, int wy, int ww, int wh, Filter filter) {
+    public static RgbImage resize(
+            RgbImage src,
+            int x0,
+            int y0,
+            int w,
+            int h,
+            int outWidth,
+            int outHeight,
+            int wx,
+            int wy,
+            int ww,
+            int wh,
+            Filter filter) {
         if (x0 < 0 || y0 < 0 || w < 1 || h < 1 || x0 + w > src.width() || y0 + h > src.height()) {
-            throw new IllegalArgumentException("crop " + w + "x" + h + "+" + x0 + "+" + y0 + " outside "
-                    + src.width() + "x" + src.height());
+            throw new IllegalArgumentException(
+                    "crop "
+                            + w
+                            + "x"
+                            + h
+                            + "+"
+                            + x0
+                            + "+"
+                            + y0
+                            + " outside "
+                            + src.width()
+                            + "x"
+                            + src.height());
         }
         if (wx < 0 || wy < 0 || ww < 1 || wh < 1 || wx + ww > outWidth || wy + wh > outHeight) {
-            throw new IllegalArgumentException("window " + ww + "x" + wh + "+" + wx + "+" + wy + " outside "
-                    + outWidth + "x" + outHeight);
+            throw new IllegalArgumentException(
+                    "window "
+                            + ww
+                            + "x"
+                            + wh
+                            + "+"
+                            + wx
+                            + "+"
+                            + wy
+                            + " outside "
+                            + outWidth
+                            + "x"
+                            + outHeight);
         }
         Coefficients horizontal = w == outWidth ? null : new Coefficients(w, outWidth, filter);
         Coefficients vertical = h == outHeight ? null : new Coefficients(h, outHeight, filter);
 
         // Rows of the (cropped) source that the window's output rows read.
         int rowFirst = vertical == null ? wy : vertical.min[wy];
-        int rowEnd = vertical == null ? wy + wh : vertical.min[wy + wh - 1] + vertical.count[wy + wh - 1];
+        int rowEnd =
+                vertical == null
+                        ? wy + wh
+                        : vertical.min[wy + wh - 1] + vertical.count[wy + wh - 1];
         int rows = rowEnd - rowFirst;
 
         byte[] in = src.rgb();
@@ -81,7 +133,8 @@ public final class Resampler {
         byte[] temp = new byte[rows * ww * 3];
         if (horizontal == null) {
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(in, (y0 + rowFirst + r) * stride + (x0 + wx) * 3, temp, r * ww * 3, ww * 3);
+                System.arraycopy(
+                        in, (y0 + rowFirst + r) * stride + (x0 + wx) * 3, temp, r * ww * 3, ww * 3);
             }
         } else {
             horizontalPass(in, stride, x0, y0 + rowFirst, rows, horizontal, wx, ww, temp);
@@ -94,8 +147,16 @@ public final class Resampler {
         return new RgbImage(ww, wh, out);
     }
 
-    private static void horizontalPass(byte[] in, int stride, int x0, int firstRow, int rows, Coefficients k,
-            int wx, int ww, byte[] temp) {
+    private static void horizontalPass(
+            byte[] in,
+            int stride,
+            int x0,
+            int firstRow,
+            int rows,
+            Coefficients k,
+            int wx,
+            int ww,
+            byte[] temp) {
         int half = 1 << (PRECISION_BITS - 1);
         for (int r = 0; r < rows; r++) {
             int rowBase = (firstRow + r) * stride + x0 * 3;
@@ -123,8 +184,8 @@ public final class Resampler {
         }
     }
 
-    private static void verticalPass(byte[] temp, int width, int rowFirst, Coefficients k, int wy, int wh,
-            byte[] out) {
+    private static void verticalPass(
+            byte[] temp, int width, int rowFirst, Coefficients k, int wy, int wh, byte[] out) {
         int half = 1 << (PRECISION_BITS - 1);
         int stride = width * 3;
         int[] acc = new int[stride];
@@ -133,7 +194,7 @@ public final class Resampler {
             int kBase = o * k.size;
             int min = k.min[o] - rowFirst;
             int n = k.count[o];
-            java.util.Arrays.fill(acc, half);
+            Arrays.fill(acc, half);
             for (int t = 0; t < n; t++) {
                 int weight = k.weights[kBase + t];
                 int rowBase = (min + t) * stride;
@@ -158,7 +219,9 @@ public final class Resampler {
         return (byte) (v >> PRECISION_BITS);
     }
 
-    /** Fixed-point filter weights of every output position along one axis (PIL's precompute_coeffs). */
+    /**
+     * Fixed-point filter weights of every output position along one axis (PIL's precompute_coeffs).
+     */
     static final class Coefficients {
         final int size;
         final int[] min;
@@ -186,8 +249,11 @@ public final class Resampler {
                 }
                 for (int x = 0; x < xmax; x++) {
                     double v = total != 0.0 ? w[x] / total : w[x];
-                    weights[xx * size + x] = (int) (v < 0 ? -0.5 + v * (1 << PRECISION_BITS)
-                            : 0.5 + v * (1 << PRECISION_BITS));
+                    weights[xx * size + x] =
+                            (int)
+                                    (v < 0
+                                            ? -0.5 + v * (1 << PRECISION_BITS)
+                                            : 0.5 + v * (1 << PRECISION_BITS));
                 }
                 min[xx] = xmin;
                 count[xx] = xmax;

@@ -1,10 +1,10 @@
 package org.care4j.data;
 
 /**
- * The split "B-m Inc-n" of an ordered class list into tasks: task 0 holds the first {@code initCls} positions,
- * every later task the next {@code increment}, and a last, smaller task takes any remainder (as LAMDA-PILOT's
- * {@code DataManager} builds its increments). Works on positions in a {@link ClassOrder}, never on original
- * class indices. Immutable.
+ * The split "B-m Inc-n" of an ordered class list into tasks: task 0 holds the first {@code initCls}
+ * positions, every later task the next {@code increment}, and a last, smaller task takes any
+ * remainder (as LAMDA-PILOT's {@code DataManager} builds its increments). Works on positions in a
+ * {@link ClassOrder}, never on original class indices. Immutable.
  */
 public final class TaskSplit {
 
@@ -13,16 +13,16 @@ public final class TaskSplit {
 
     /**
      * @param numClasses classes in the benchmark (at least 1)
-     * @param initCls    classes in task 0, 1..numClasses
-     * @param increment  classes in each later task (at least 1 when initCls &lt; numClasses)
+     * @param initCls classes in task 0, 1..numClasses
+     * @param increment classes in each later task (at least 1 when initCls &lt; numClasses)
      */
     public TaskSplit(int numClasses, int initCls, int increment) {
         if (numClasses < 1) {
             throw new IllegalArgumentException("numClasses must be at least 1, got " + numClasses);
         }
         if (initCls < 1 || initCls > numClasses) {
-            throw new IllegalArgumentException("init_cls must be between 1 and " + numClasses + ", got "
-                    + initCls);
+            throw new IllegalArgumentException(
+                    "init_cls must be between 1 and " + numClasses + ", got " + initCls);
         }
         if (initCls < numClasses && increment < 1) {
             throw new IllegalArgumentException("increment must be at least 1, got " + increment);
@@ -68,7 +68,8 @@ public final class TaskSplit {
     /** The task that holds a position. */
     public int taskOf(int position) {
         if (position < 0 || position >= numClasses) {
-            throw new IndexOutOfBoundsException("position " + position + " outside 0.." + (numClasses - 1));
+            throw new IndexOutOfBoundsException(
+                    "position " + position + " outside 0.." + (numClasses - 1));
         }
         int lo = 0;
         int hi = tasks() - 1;
@@ -91,7 +92,13 @@ public final class TaskSplit {
 
     @Override
     public String toString() {
-        return "TaskSplit[" + numClasses + " classes, " + tasks() + " tasks, first task "
-                + classCount(0) + (tasks() > 1 ? ", then " + classCount(1) : "") + "]";
+        return "TaskSplit["
+                + numClasses
+                + " classes, "
+                + tasks()
+                + " tasks, first task "
+                + classCount(0)
+                + (tasks() > 1 ? ", then " + classCount(1) : "")
+                + "]";
     }
 }

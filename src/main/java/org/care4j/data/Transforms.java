@@ -5,23 +5,26 @@ import java.util.SplittableRandom;
 import org.care4j.data.Resampler.Filter;
 
 /**
- * The image transforms of the protocol (CARE-SPEC section 7), with torchvision's semantics on PIL images and
- * the output side S as a parameter (224 as published; CPU configurations may use e.g. 112). The resize side
- * R = floor(256 S / 224) (256 for S = 224), as LAMDA-PILOT computes it.
+ * The image transforms of the protocol (CARE-SPEC section 7), with torchvision's semantics on PIL
+ * images and the output side S as a parameter (224 as published; CPU configurations may use e.g.
+ * 112). The resize side R = floor(256 S / 224) (256 for S = 224), as LAMDA-PILOT computes it.
  *
  * <ul>
- *   <li>{@link #cifarTrain}: RandomResizedCrop(R, scale 0.08-1, ratio 3/4-4/3, bicubic), centre crop S,
- *       horizontal flip (p = 0.5), brightness jitter 0.25, normalised with mean = std = 0.5.</li>
- *   <li>{@link #cifarTest}: resize to R (bicubic), centre crop S, normalised with mean = std = 0.5.</li>
- *   <li>{@link #imageFolderTrain}: RandomResizedCrop(S, scale 0.05-1, ratio 3/4-4/3, bilinear, torchvision's
- *       default interpolation, which LAMDA-PILOT's {@code build_transform} keeps), horizontal flip; pixels in
- *       [0, 1].</li>
- *   <li>{@link #imageFolderTest}: resize the shorter side to R (bicubic), centre crop S; pixels in [0, 1].</li>
+ *   <li>{@link #cifarTrain}: RandomResizedCrop(R, scale 0.08-1, ratio 3/4-4/3, bicubic), centre
+ *       crop S, horizontal flip (p = 0.5), brightness jitter 0.25, normalised with mean = std =
+ *       0.5.
+ *   <li>{@link #cifarTest}: resize to R (bicubic), centre crop S, normalised with mean = std = 0.5.
+ *   <li>{@link #imageFolderTrain}: RandomResizedCrop(S, scale 0.05-1, ratio 3/4-4/3, bilinear,
+ *       torchvision's default interpolation, which LAMDA-PILOT's {@code build_transform} keeps),
+ *       horizontal flip; pixels in [0, 1].
+ *   <li>{@link #imageFolderTest}: resize the shorter side to R (bicubic), centre crop S; pixels in
+ *       [0, 1].
  * </ul>
  *
- * Resampling is {@link Resampler} (byte-exact with PIL); brightness is PIL's {@code ImageEnhance.Brightness}
- * (pixel times a factor drawn from [0.75, 1.25], truncated and clipped to 8 bits). The random draws differ
- * from torch's generator, so augmented images match the reference in distribution, not pixel for pixel.
+ * Resampling is {@link Resampler} (byte-exact with PIL); brightness is PIL's {@code
+ * ImageEnhance.Brightness} (pixel times a factor drawn from [0.75, 1.25], truncated and clipped to
+ * 8 bits). The random draws differ from torch's generator, so augmented images match the reference
+ * in distribution, not pixel for pixel.
  */
 public final class Transforms {
 
@@ -29,31 +32,70 @@ public final class Transforms {
 
     /** CIFAR-100 training transform at output side {@code size}. */
     public static ImageTransform cifarTrain(int size) {
-        return new StandardTransform("cifarTrain", size, Geometry.RANDOM_RESIZED_CROP, resizeSide(size), 0.08,
-                1.0, Filter.BICUBIC, 0.5, 0.25, true);
+        return new StandardTransform(
+                "cifarTrain",
+                size,
+                Geometry.RANDOM_RESIZED_CROP,
+                resizeSide(size),
+                0.08,
+                1.0,
+                Filter.BICUBIC,
+                0.5,
+                0.25,
+                true);
     }
 
     /** CIFAR-100 test transform at output side {@code size}. */
     public static ImageTransform cifarTest(int size) {
-        return new StandardTransform("cifarTest", size, Geometry.RESIZE_SHORTER_SIDE, resizeSide(size), 0, 0,
-                Filter.BICUBIC, 0, 0, true);
+        return new StandardTransform(
+                "cifarTest",
+                size,
+                Geometry.RESIZE_SHORTER_SIDE,
+                resizeSide(size),
+                0,
+                0,
+                Filter.BICUBIC,
+                0,
+                0,
+                true);
     }
 
-    /** Training transform of the ImageFolder benchmarks (ImageNet-R, ObjectNet, OmniBenchmark, ...). */
+    /**
+     * Training transform of the ImageFolder benchmarks (ImageNet-R, ObjectNet, OmniBenchmark, ...).
+     */
     public static ImageTransform imageFolderTrain(int size) {
-        return new StandardTransform("imageFolderTrain", size, Geometry.RANDOM_RESIZED_CROP, size, 0.05, 1.0,
-                Filter.BILINEAR, 0.5, 0, false);
+        return new StandardTransform(
+                "imageFolderTrain",
+                size,
+                Geometry.RANDOM_RESIZED_CROP,
+                size,
+                0.05,
+                1.0,
+                Filter.BILINEAR,
+                0.5,
+                0,
+                false);
     }
 
     /** Test transform of the ImageFolder benchmarks. */
     public static ImageTransform imageFolderTest(int size) {
-        return new StandardTransform("imageFolderTest", size, Geometry.RESIZE_SHORTER_SIDE, resizeSide(size), 0,
-                0, Filter.BICUBIC, 0, 0, false);
+        return new StandardTransform(
+                "imageFolderTest",
+                size,
+                Geometry.RESIZE_SHORTER_SIDE,
+                resizeSide(size),
+                0,
+                0,
+                Filter.BICUBIC,
+                0,
+                0,
+                false);
     }
 
     /**
-     * The transform a dataset name calls for: the CIFAR pair for {@code cifar224}/{@code cifar100}, the
-     * ImageFolder pair for everything else (Omniglot included, whose grey drawings arrive as RGB).
+     * The transform a dataset name calls for: the CIFAR pair for {@code cifar224}/{@code cifar100},
+     * the ImageFolder pair for everything else (Omniglot included, whose grey drawings arrive as
+     * RGB).
      */
     public static ImageTransform forDataset(String datasetName, boolean train, int size) {
         boolean cifar = datasetName.toLowerCase(Locale.ROOT).startsWith("cifar");
@@ -98,11 +140,20 @@ public final class Transforms {
         private final double brightness;
         private final boolean normalize;
 
-        StandardTransform(String name, int size, Geometry geometry, int resize, double scaleMin, double scaleMax,
-                Filter filter, double flipProbability, double brightness, boolean normalize) {
+        StandardTransform(
+                String name,
+                int size,
+                Geometry geometry,
+                int resize,
+                double scaleMin,
+                double scaleMax,
+                Filter filter,
+                double flipProbability,
+                double brightness,
+                boolean normalize) {
             if (size < 1 || resize < size) {
-                throw new IllegalArgumentException("need 1 <= size <= resize, got size " + size + ", resize "
-                        + resize);
+                throw new IllegalArgumentException(
+                        "need 1 <= size <= resize, got size " + size + ", resize " + resize);
             }
             this.name = name;
             this.size = size;
@@ -132,8 +183,10 @@ public final class Transforms {
         public void applyInto(RgbImage image, SplittableRandom rng, float[] out, int offset) {
             RgbImage cropped = geometric(image, rng);
             boolean flip = flipProbability > 0 && rng.nextDouble() < flipProbability;
-            float factor = brightness > 0
-                    ? (float) rng.nextDouble(Math.max(0, 1 - brightness), 1 + brightness) : 1f;
+            float factor =
+                    brightness > 0
+                            ? (float) rng.nextDouble(Math.max(0, 1 - brightness), 1 + brightness)
+                            : 1f;
             toTensor(cropped, flip, factor, out, offset);
         }
 
@@ -144,8 +197,19 @@ public final class Transforms {
             if (geometry == Geometry.RANDOM_RESIZED_CROP) {
                 Crop c = randomResizedCrop(w, h, scaleMin, scaleMax, 3.0 / 4.0, 4.0 / 3.0, rng);
                 int at = centreOffset(resize, size);
-                return Resampler.resize(image, c.x(), c.y(), c.width(), c.height(), resize, resize, at, at, size,
-                        size, filter);
+                return Resampler.resize(
+                        image,
+                        c.x(),
+                        c.y(),
+                        c.width(),
+                        c.height(),
+                        resize,
+                        resize,
+                        at,
+                        at,
+                        size,
+                        size,
+                        filter);
             }
             int newW;
             int newH;
@@ -156,8 +220,19 @@ public final class Transforms {
                 newH = resize;
                 newW = (int) ((double) resize * w / h);
             }
-            return Resampler.resize(image, 0, 0, w, h, newW, newH, centreOffset(newW, size),
-                    centreOffset(newH, size), size, size, filter);
+            return Resampler.resize(
+                    image,
+                    0,
+                    0,
+                    w,
+                    h,
+                    newW,
+                    newH,
+                    centreOffset(newW, size),
+                    centreOffset(newH, size),
+                    size,
+                    size,
+                    filter);
         }
 
         private void toTensor(RgbImage image, boolean flip, float factor, float[] out, int offset) {
@@ -186,12 +261,18 @@ public final class Transforms {
     }
 
     /**
-     * torchvision's {@code RandomResizedCrop.get_params}: up to 10 tries of an area share from [scaleMin,
-     * scaleMax] and a log-uniform aspect ratio, sides rounded half to even as Python's {@code round}; then a
-     * centred crop clamped to the ratio range.
+     * torchvision's {@code RandomResizedCrop.get_params}: up to 10 tries of an area share from
+     * [scaleMin, scaleMax] and a log-uniform aspect ratio, sides rounded half to even as Python's
+     * {@code round}; then a centred crop clamped to the ratio range.
      */
-    static Crop randomResizedCrop(int width, int height, double scaleMin, double scaleMax, double ratioMin,
-            double ratioMax, SplittableRandom rng) {
+    static Crop randomResizedCrop(
+            int width,
+            int height,
+            double scaleMin,
+            double scaleMax,
+            double ratioMin,
+            double ratioMax,
+            SplittableRandom rng) {
         double area = (double) width * height;
         double logMin = Math.log(ratioMin);
         double logMax = Math.log(ratioMax);
@@ -231,7 +312,10 @@ public final class Transforms {
         return (int) Math.rint((n - crop) / 2.0);
     }
 
-    /** PIL {@code ImageEnhance.Brightness}: blend with black, i.e. v * factor in float, truncated, clipped. */
+    /**
+     * PIL {@code ImageEnhance.Brightness}: blend with black, i.e. v * factor in float, truncated,
+     * clipped.
+     */
     static int brighten(int v, float factor) {
         float t = factor * v;
         if (t <= 0f) {

@@ -22,21 +22,21 @@ import org.junit.jupiter.api.io.TempDir;
 /** Batching, ordering, determinism and bad-image handling of the loader. */
 class BatchLoaderTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     /** Images differ per index (gradient seeded by the index), so a wrong pairing shows. */
-    private static final ImageDataset VARIED = new FakeDataset(4, 0, 0, new int[37]) {
-        @Override
-        public RgbImage image(int i) {
-            return ResamplerTest.source(20 + i % 5, 18 + i % 3);
-        }
+    private static final ImageDataset VARIED =
+            new FakeDataset(4, 0, 0, new int[37]) {
+                @Override
+                public RgbImage image(int i) {
+                    return ResamplerTest.source(20 + i % 5, 18 + i % 3);
+                }
 
-        @Override
-        public int label(int i) {
-            return i % 4;
-        }
-    };
+                @Override
+                public int label(int i) {
+                    return i % 4;
+                }
+            };
 
     @Test
     void batchesAreIdenticalWhateverTheWorkerCountAndPrefetch() {
@@ -59,7 +59,8 @@ class BatchLoaderTest {
             assertFalse(Arrays.equals(first.get(0).indices(), second.get(0).indices()));
             assertArrayEquals(first.get(0).indices(), firstAgain.get(0).indices());
             assertArrayEquals(first.get(0).pixels(), firstAgain.get(0).pixels());
-            int[] seen = first.stream().flatMapToInt(b -> Arrays.stream(b.indices())).sorted().toArray();
+            int[] seen =
+                    first.stream().flatMapToInt(b -> Arrays.stream(b.indices())).sorted().toArray();
             assertArrayEquals(java.util.stream.IntStream.range(0, 37).toArray(), seen);
         }
     }
@@ -67,10 +68,21 @@ class BatchLoaderTest {
     @Test
     void unshuffledBatchesFollowTheIndicesWithASmallerLastBatchUnlessDropped() {
         int[] idx = {5, 1, 9, 3, 7};
-        try (BatchLoader keep = BatchLoader.builder().dataset(VARIED, VARIED::label).indices(idx)
-                .transform(Transforms.imageFolderTest(8)).batchSize(2).build();
-                BatchLoader drop = BatchLoader.builder().dataset(VARIED, VARIED::label).indices(idx)
-                        .transform(Transforms.imageFolderTest(8)).batchSize(2).dropLast(true).build()) {
+        try (BatchLoader keep =
+                        BatchLoader.builder()
+                                .dataset(VARIED, VARIED::label)
+                                .indices(idx)
+                                .transform(Transforms.imageFolderTest(8))
+                                .batchSize(2)
+                                .build();
+                BatchLoader drop =
+                        BatchLoader.builder()
+                                .dataset(VARIED, VARIED::label)
+                                .indices(idx)
+                                .transform(Transforms.imageFolderTest(8))
+                                .batchSize(2)
+                                .dropLast(true)
+                                .build()) {
             List<Batch> batches = collect(keep);
             assertEquals(3, keep.batchesPerEpoch());
             assertArrayEquals(new int[] {5, 1}, batches.get(0).indices());
@@ -83,10 +95,20 @@ class BatchLoaderTest {
 
     @Test
     void benchmarkLoadersLabelImagesWithTheirPositions() {
-        ContinualBenchmark bench = ContinualBenchmark.of("toy", FakeDataset.balanced(3, 2, 4),
-                FakeDataset.balanced(3, 1, 4), ClassOrder.of(2, 0, 1), new TaskSplit(3, 1, 1));
-        try (BatchLoader loader = BatchLoader.builder().benchmark(bench, true).indices(bench.trainIndices(0))
-                .transform(Transforms.imageFolderTest(4)).batchSize(8).build()) {
+        ContinualBenchmark bench =
+                ContinualBenchmark.of(
+                        "toy",
+                        FakeDataset.balanced(3, 2, 4),
+                        FakeDataset.balanced(3, 1, 4),
+                        ClassOrder.of(2, 0, 1),
+                        new TaskSplit(3, 1, 1));
+        try (BatchLoader loader =
+                BatchLoader.builder()
+                        .benchmark(bench, true)
+                        .indices(bench.trainIndices(0))
+                        .transform(Transforms.imageFolderTest(4))
+                        .batchSize(8)
+                        .build()) {
             Batch b = loader.iterator().next();
             assertArrayEquals(new int[] {4, 5}, b.indices());
             assertArrayEquals(new long[] {0, 0}, b.labels());
@@ -97,19 +119,29 @@ class BatchLoaderTest {
     void corruptJpegFailsTheEpochOrIsSkippedWithAWarning() throws IOException {
         Path train = tmp.resolve("train");
         for (int i = 0; i < 3; i++) {
-            TestImages.write(train.resolve("a/" + i + ".jpg"), TestImages.gradient(40, 30, i), "jpeg");
+            TestImages.write(
+                    train.resolve("a/" + i + ".jpg"), TestImages.gradient(40, 30, i), "jpeg");
         }
         byte[] good = Files.readAllBytes(train.resolve("a/1.jpg"));
         Path bad = Files.write(train.resolve("a/1.jpg"), Arrays.copyOf(good, good.length * 2 / 3));
         ImageFolderDataset ds = ImageFolderDataset.open(train);
 
-        try (BatchLoader failing = BatchLoader.builder().dataset(ds, ds::label).transform(
-                Transforms.imageFolderTest(16)).batchSize(2).build()) {
+        try (BatchLoader failing =
+                BatchLoader.builder()
+                        .dataset(ds, ds::label)
+                        .transform(Transforms.imageFolderTest(16))
+                        .batchSize(2)
+                        .build()) {
             BadImageException e = assertThrows(BadImageException.class, () -> collect(failing));
             assertTrue(e.getMessage().startsWith(bad + ": corrupt JPEG"), e.getMessage());
         }
-        try (BatchLoader skipping = BatchLoader.builder().dataset(ds, ds::label).transform(
-                Transforms.imageFolderTest(16)).batchSize(2).skipBadImages(true).build()) {
+        try (BatchLoader skipping =
+                BatchLoader.builder()
+                        .dataset(ds, ds::label)
+                        .transform(Transforms.imageFolderTest(16))
+                        .batchSize(2)
+                        .skipBadImages(true)
+                        .build()) {
             List<Batch> batches = collect(skipping);
             assertArrayEquals(new int[] {0}, batches.get(0).indices());
             assertEquals(3 * 16 * 16, batches.get(0).pixels().length);
@@ -121,7 +153,8 @@ class BatchLoaderTest {
 
     @Test
     void batchesBecomeNdArraysOfTheRightShapeAndType() {
-        try (BatchLoader loader = loader(1, 1); NDManager manager = NDManager.newBaseManager()) {
+        try (BatchLoader loader = loader(1, 1);
+                NDManager manager = NDManager.newBaseManager()) {
             Batch b = loader.iterator().next();
             NDArray images = b.images(manager);
             NDArray labels = b.labels(manager);
@@ -135,18 +168,43 @@ class BatchLoaderTest {
 
     @Test
     void invalidSettingsAreNamed() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> BatchLoader.builder().dataset(VARIED, VARIED::label).batchSize(2).build());
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                BatchLoader.builder()
+                                        .dataset(VARIED, VARIED::label)
+                                        .batchSize(2)
+                                        .build());
         assertTrue(e.getMessage().contains("transform"));
-        assertThrows(IllegalArgumentException.class, () -> BatchLoader.builder().dataset(VARIED, VARIED::label)
-                .transform(Transforms.imageFolderTest(8)).build());
-        assertThrows(IllegalArgumentException.class, () -> BatchLoader.builder().dataset(VARIED, VARIED::label)
-                .transform(Transforms.imageFolderTest(8)).batchSize(1).indices(new int[] {37}).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        BatchLoader.builder()
+                                .dataset(VARIED, VARIED::label)
+                                .transform(Transforms.imageFolderTest(8))
+                                .build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        BatchLoader.builder()
+                                .dataset(VARIED, VARIED::label)
+                                .transform(Transforms.imageFolderTest(8))
+                                .batchSize(1)
+                                .indices(new int[] {37})
+                                .build());
     }
 
     private static BatchLoader loader(int workers, int prefetch) {
-        return BatchLoader.builder().dataset(VARIED, VARIED::label).transform(Transforms.cifarTrain(16))
-                .batchSize(8).shuffle(true).seed(1993).workers(workers).prefetch(prefetch).build();
+        return BatchLoader.builder()
+                .dataset(VARIED, VARIED::label)
+                .transform(Transforms.cifarTrain(16))
+                .batchSize(8)
+                .shuffle(true)
+                .seed(1993)
+                .workers(workers)
+                .prefetch(prefetch)
+                .build();
     }
 
     private static List<Batch> collect(Iterable<Batch> batches) {

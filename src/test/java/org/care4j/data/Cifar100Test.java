@@ -19,22 +19,112 @@ import org.junit.jupiter.api.io.TempDir;
 class Cifar100Test {
 
     /** The official fine label names (CIFAR-100 {@code meta}), in label order. */
-    static final List<String> OFFICIAL_NAMES = List.of("apple", "aquarium_fish", "baby", "bear", "beaver", "bed",
-            "bee", "beetle", "bicycle", "bottle", "bowl", "boy", "bridge", "bus", "butterfly", "camel", "can",
-            "castle", "caterpillar", "cattle", "chair", "chimpanzee", "clock", "cloud", "cockroach", "couch",
-            "crab", "crocodile", "cup", "dinosaur", "dolphin", "elephant", "flatfish", "forest", "fox", "girl",
-            "hamster", "house", "kangaroo", "keyboard", "lamp", "lawn_mower", "leopard", "lion", "lizard",
-            "lobster", "man", "maple_tree", "motorcycle", "mountain", "mouse", "mushroom", "oak_tree", "orange",
-            "orchid", "otter", "palm_tree", "pear", "pickup_truck", "pine_tree", "plain", "plate", "poppy",
-            "porcupine", "possum", "rabbit", "raccoon", "ray", "road", "rocket", "rose", "sea", "seal", "shark",
-            "shrew", "skunk", "skyscraper", "snail", "snake", "spider", "squirrel", "streetcar", "sunflower",
-            "sweet_pepper", "table", "tank", "telephone", "television", "tiger", "tractor", "train", "trout",
-            "tulip", "turtle", "wardrobe", "whale", "willow_tree", "wolf", "woman", "worm");
+    static final List<String> OFFICIAL_NAMES =
+            List.of(
+                    "apple",
+                    "aquarium_fish",
+                    "baby",
+                    "bear",
+                    "beaver",
+                    "bed",
+                    "bee",
+                    "beetle",
+                    "bicycle",
+                    "bottle",
+                    "bowl",
+                    "boy",
+                    "bridge",
+                    "bus",
+                    "butterfly",
+                    "camel",
+                    "can",
+                    "castle",
+                    "caterpillar",
+                    "cattle",
+                    "chair",
+                    "chimpanzee",
+                    "clock",
+                    "cloud",
+                    "cockroach",
+                    "couch",
+                    "crab",
+                    "crocodile",
+                    "cup",
+                    "dinosaur",
+                    "dolphin",
+                    "elephant",
+                    "flatfish",
+                    "forest",
+                    "fox",
+                    "girl",
+                    "hamster",
+                    "house",
+                    "kangaroo",
+                    "keyboard",
+                    "lamp",
+                    "lawn_mower",
+                    "leopard",
+                    "lion",
+                    "lizard",
+                    "lobster",
+                    "man",
+                    "maple_tree",
+                    "motorcycle",
+                    "mountain",
+                    "mouse",
+                    "mushroom",
+                    "oak_tree",
+                    "orange",
+                    "orchid",
+                    "otter",
+                    "palm_tree",
+                    "pear",
+                    "pickup_truck",
+                    "pine_tree",
+                    "plain",
+                    "plate",
+                    "poppy",
+                    "porcupine",
+                    "possum",
+                    "rabbit",
+                    "raccoon",
+                    "ray",
+                    "road",
+                    "rocket",
+                    "rose",
+                    "sea",
+                    "seal",
+                    "shark",
+                    "shrew",
+                    "skunk",
+                    "skyscraper",
+                    "snail",
+                    "snake",
+                    "spider",
+                    "squirrel",
+                    "streetcar",
+                    "sunflower",
+                    "sweet_pepper",
+                    "table",
+                    "tank",
+                    "telephone",
+                    "television",
+                    "tiger",
+                    "tractor",
+                    "train",
+                    "trout",
+                    "tulip",
+                    "turtle",
+                    "wardrobe",
+                    "whale",
+                    "willow_tree",
+                    "wolf",
+                    "woman",
+                    "worm");
 
     private static Cifar100 shared;
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @BeforeAll
     static void readSharedRelease() {
@@ -90,7 +180,9 @@ class Cifar100Test {
         RgbImage first = train.image(0);
         assertEquals(32, first.width());
         assertEquals(32, first.height());
-        assertTrue(train.describe(7).endsWith("cifar-100-binary/train.bin image 7"), train.describe(7));
+        assertTrue(
+                train.describe(7).endsWith("cifar-100-binary/train.bin image 7"),
+                train.describe(7));
     }
 
     @Test
@@ -100,7 +192,8 @@ class Cifar100Test {
         Cifar100 binary = Cifar100.read(CifarFixtures.writeBinary(tmp, train, test));
         Path pythonDir = CifarFixtures.writePython(tmp, train, test);
         Cifar100 python = Cifar100.read(pythonDir);
-        Cifar100 pythonArchive = Cifar100.read(CifarFixtures.tarGz(pythonDir, tmp.resolve("p.tar.gz")));
+        Cifar100 pythonArchive =
+                Cifar100.read(CifarFixtures.tarGz(pythonDir, tmp.resolve("p.tar.gz")));
         for (Cifar100 c : List.of(binary, python, pythonArchive)) {
             assertEquals(CifarFixtures.names(), c.fineLabelNames());
             assertEquals(5, c.train().size());
@@ -133,7 +226,9 @@ class Cifar100Test {
         Files.write(archive, Arrays.copyOf(whole, whole.length / 2));
         CareException e = assertThrows(CareException.class, () -> Cifar100.read(archive));
         assertTrue(e.getMessage().contains(archive.toString()), e.getMessage());
-        assertTrue(e.getMessage().contains("truncated") || e.getMessage().contains("ends early"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("truncated") || e.getMessage().contains("ends early"),
+                e.getMessage());
     }
 
     @Test
@@ -145,7 +240,8 @@ class Cifar100Test {
         Files.write(dir.resolve("train.bin"), CifarFixtures.binaryRecords(new int[] {1}, 0));
         CareException missing = assertThrows(CareException.class, () -> Cifar100.read(dir));
         assertTrue(missing.getMessage().contains("incomplete CIFAR-100"), missing.getMessage());
-        CareException none = assertThrows(CareException.class, () -> Cifar100.read(tmp.resolve("nope")));
+        CareException none =
+                assertThrows(CareException.class, () -> Cifar100.read(tmp.resolve("nope")));
         assertTrue(none.getMessage().contains("nope"), none.getMessage());
     }
 

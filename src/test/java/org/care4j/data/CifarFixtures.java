@@ -14,9 +14,10 @@ import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 
 /**
- * Writes small CIFAR-100 files in both official layouts. The python layout is pickled the way Python 2's
- * cPickle (protocol 2) wrote the official files: Python 2 strings as SHORT_BINSTRING/BINSTRING, the image
- * array through {@code numpy.core.multiarray._reconstruct} with its raw bytes as one BINSTRING.
+ * Writes small CIFAR-100 files in both official layouts. The python layout is pickled the way
+ * Python 2's cPickle (protocol 2) wrote the official files: Python 2 strings as
+ * SHORT_BINSTRING/BINSTRING, the image array through {@code numpy.core.multiarray._reconstruct}
+ * with its raw bytes as one BINSTRING.
  */
 final class CifarFixtures {
 
@@ -106,13 +107,18 @@ final class CifarFixtures {
     /** Packs a folder into a .tar.gz whose entries start with the folder's own name. */
     static Path tarGz(Path folder, Path archive) throws IOException {
         try (OutputStream file = Files.newOutputStream(archive);
-                TarArchiveOutputStream tar = new TarArchiveOutputStream(new GzipCompressorOutputStream(file));
+                TarArchiveOutputStream tar =
+                        new TarArchiveOutputStream(new GzipCompressorOutputStream(file));
                 Stream<Path> files = Files.walk(folder)) {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             for (Path f : (Iterable<Path>) files.sorted()::iterator) {
-                String name = folder.getFileName() + "/" + folder.relativize(f).toString().replace('\\', '/');
+                String name =
+                        folder.getFileName()
+                                + "/"
+                                + folder.relativize(f).toString().replace('\\', '/');
                 if (Files.isDirectory(f)) {
-                    tar.putArchiveEntry(new TarArchiveEntry(name.endsWith("/") ? name : name + "/"));
+                    tar.putArchiveEntry(
+                            new TarArchiveEntry(name.endsWith("/") ? name : name + "/"));
                 } else {
                     TarArchiveEntry e = new TarArchiveEntry(name);
                     e.setSize(Files.size(f));
@@ -181,7 +187,15 @@ final class CifarFixtures {
             integer(0).op(0x85).str("b").op(0x87).op('R');
             op('(').integer(1).integer(rows).integer(cols).op(0x86);
             global("numpy", "dtype").str("u1").integer(0).integer(1).op(0x87).op('R');
-            op('(').integer(3).str("|").op('N').op('N').op('N').integer(-1).integer(-1).integer(0).op('t')
+            op('(').integer(3)
+                    .str("|")
+                    .op('N')
+                    .op('N')
+                    .op('N')
+                    .integer(-1)
+                    .integer(-1)
+                    .integer(0)
+                    .op('t')
                     .op('b');
             op(0x89).rawString(data).op('t').op('b');
             return this;

@@ -28,7 +28,8 @@ class ClassOrderTest {
         for (Iterator<Map.Entry<String, JsonNode>> seeds = golden.get("permutations").fields();
                 seeds.hasNext(); ) {
             Map.Entry<String, JsonNode> seed = seeds.next();
-            for (Iterator<Map.Entry<String, JsonNode>> sizes = seed.getValue().fields(); sizes.hasNext(); ) {
+            for (Iterator<Map.Entry<String, JsonNode>> sizes = seed.getValue().fields();
+                    sizes.hasNext(); ) {
                 Map.Entry<String, JsonNode> size = sizes.next();
                 int[] expected = ints(size.getValue());
                 int n = Integer.parseInt(size.getKey());

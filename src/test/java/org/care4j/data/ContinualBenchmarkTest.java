@@ -14,8 +14,13 @@ class ContinualBenchmarkTest {
     private static final int[] TRAIN = {0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 2};
     private static final int[] TEST = {4, 3, 2, 1, 0};
 
-    private final ContinualBenchmark bench = ContinualBenchmark.of("toy", new FakeDataset(5, 2, 2, TRAIN),
-            new FakeDataset(5, 2, 2, TEST), ClassOrder.of(2, 0, 4, 1, 3), new TaskSplit(5, 2, 2));
+    private final ContinualBenchmark bench =
+            ContinualBenchmark.of(
+                    "toy",
+                    new FakeDataset(5, 2, 2, TRAIN),
+                    new FakeDataset(5, 2, 2, TEST),
+                    ClassOrder.of(2, 0, 4, 1, 3),
+                    new TaskSplit(5, 2, 2));
 
     @Test
     void tasksHoldTheClassesAtTheirPositions() {
@@ -46,9 +51,23 @@ class ContinualBenchmarkTest {
 
     @Test
     void mismatchedPartsAreRefused() {
-        assertThrows(IllegalArgumentException.class, () -> ContinualBenchmark.of("bad", new FakeDataset(5, 2, 2, TRAIN),
-                new FakeDataset(4, 2, 2, 0), ClassOrder.identity(5), new TaskSplit(5, 5, 0)));
-        assertThrows(IllegalArgumentException.class, () -> ContinualBenchmark.of("bad", new FakeDataset(5, 2, 2, TRAIN),
-                new FakeDataset(5, 2, 2, TEST), ClassOrder.identity(5), new TaskSplit(6, 6, 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        ContinualBenchmark.of(
+                                "bad",
+                                new FakeDataset(5, 2, 2, TRAIN),
+                                new FakeDataset(4, 2, 2, 0),
+                                ClassOrder.identity(5),
+                                new TaskSplit(5, 5, 0)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        ContinualBenchmark.of(
+                                "bad",
+                                new FakeDataset(5, 2, 2, TRAIN),
+                                new FakeDataset(5, 2, 2, TEST),
+                                ClassOrder.identity(5),
+                                new TaskSplit(6, 6, 0)));
     }
 }

@@ -3,7 +3,9 @@ package org.care4j.data;
 import java.util.ArrayList;
 import java.util.List;
 
-/** An in-memory dataset: image i is a w x h image filled with the value i mod 256 (all channels). */
+/**
+ * An in-memory dataset: image i is a w x h image filled with the value i mod 256 (all channels).
+ */
 class FakeDataset implements ImageDataset {
 
     private final int[] labels;

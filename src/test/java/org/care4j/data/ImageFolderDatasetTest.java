@@ -18,8 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** ImageFolder scanning (torchvision's order) and image decoding. */
 class ImageFolderDatasetTest {
 
-    @TempDir
-    Path tmp;
+    @TempDir Path tmp;
 
     @Test
     void classesAreSortedFolderNamesAndImagesAreFoundRecursivelyInSortedOrder() throws IOException {
@@ -34,14 +33,18 @@ class ImageFolderDatasetTest {
 
         ImageFolderDataset ds = ImageFolderDataset.open(train);
 
-        // Python's sorted(): upper case before lower case; "10.png" before "2.png"; b/ before b/sub/
+        // Python's sorted(): upper case before lower case; "10.png" before "2.png"; b/ before
+        // b/sub/
         assertEquals(List.of("Zeta", "a", "b"), ds.classNames());
         assertEquals(5, ds.size());
-        assertEquals(List.of("Zeta/z.png", "a/x.JPG", "b/10.png", "b/2.png", "b/sub/0.bmp"),
-                Arrays.stream(new int[] {0, 1, 2, 3, 4}).mapToObj(i -> train.relativize(ds.file(i)).toString())
+        assertEquals(
+                List.of("Zeta/z.png", "a/x.JPG", "b/10.png", "b/2.png", "b/sub/0.bmp"),
+                Arrays.stream(new int[] {0, 1, 2, 3, 4})
+                        .mapToObj(i -> train.relativize(ds.file(i)).toString())
                         .toList());
-        assertEquals(List.of(0, 1, 2, 2, 2), Arrays.stream(new int[] {0, 1, 2, 3, 4}).map(ds::label).boxed()
-                .toList());
+        assertEquals(
+                List.of(0, 1, 2, 2, 2),
+                Arrays.stream(new int[] {0, 1, 2, 3, 4}).map(ds::label).boxed().toList());
         assertPixelsExact(ds.image(2), 2);
         assertPixelsExact(ds.image(3), 1);
         assertPixelsExact(ds.image(4), 3);
@@ -73,8 +76,13 @@ class ImageFolderDatasetTest {
         assertEquals(100, g.get(1, 0, 0), "grey is copied, not gamma-converted");
         assertEquals(100, g.get(1, 0, 2));
 
-        IndexColorModel palette = new IndexColorModel(1, 2, new byte[] {10, (byte) 200},
-                new byte[] {20, (byte) 210}, new byte[] {30, (byte) 220});
+        IndexColorModel palette =
+                new IndexColorModel(
+                        1,
+                        2,
+                        new byte[] {10, (byte) 200},
+                        new byte[] {20, (byte) 210},
+                        new byte[] {30, (byte) 220});
         BufferedImage indexed = new BufferedImage(2, 1, BufferedImage.TYPE_BYTE_BINARY, palette);
         indexed.getRaster().setPixels(0, 0, 2, 1, new int[] {0, 1});
         RgbImage p = ImageDecoder.decode(TestImages.encode(indexed, "png"), "palette.png");
@@ -91,17 +99,21 @@ class ImageFolderDatasetTest {
     @Test
     void corruptJpegIsReportedWithItsFileAndProblem() throws IOException {
         byte[] jpeg = TestImages.encode(TestImages.gradient(64, 64, 0), "jpeg");
-        Path truncated = Files.write(tmp.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length * 3 / 4));
-        BadImageException cut = assertThrows(BadImageException.class, () -> ImageDecoder.decode(truncated));
+        Path truncated =
+                Files.write(tmp.resolve("cut.jpg"), Arrays.copyOf(jpeg, jpeg.length * 3 / 4));
+        BadImageException cut =
+                assertThrows(BadImageException.class, () -> ImageDecoder.decode(truncated));
         assertTrue(cut.getMessage().startsWith(truncated + ": corrupt JPEG"), cut.getMessage());
         assertEquals(truncated.toString(), cut.source());
 
         Path garbage = Files.write(tmp.resolve("garbage.jpg"), new byte[] {1, 2, 3, 4});
-        BadImageException bad = assertThrows(BadImageException.class, () -> ImageDecoder.decode(garbage));
+        BadImageException bad =
+                assertThrows(BadImageException.class, () -> ImageDecoder.decode(garbage));
         assertTrue(bad.getMessage().contains("not a JPEG, PNG or BMP"), bad.getMessage());
 
         Path header = Files.write(tmp.resolve("header.jpg"), Arrays.copyOf(jpeg, 40));
-        BadImageException broken = assertThrows(BadImageException.class, () -> ImageDecoder.decode(header));
+        BadImageException broken =
+                assertThrows(BadImageException.class, () -> ImageDecoder.decode(header));
         assertTrue(broken.getMessage().startsWith(header + ": corrupt JPEG"), broken.getMessage());
     }
 
@@ -112,21 +124,28 @@ class ImageFolderDatasetTest {
         Files.createDirectories(train.resolve("b"));
         Files.writeString(train.resolve("b/readme.txt"), "no images here");
         CareException e = assertThrows(CareException.class, () -> ImageFolderDataset.open(train));
-        assertTrue(e.getMessage().startsWith(train.resolve("b") + ": empty class folder"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith(train.resolve("b") + ": empty class folder"),
+                e.getMessage());
     }
 
     @Test
     void missingSplitAndUnsupportedFormatsAreReported() throws IOException {
-        CareException missing = assertThrows(CareException.class,
-                () -> ImageFolderDataset.open(tmp.resolve("nothing")));
+        CareException missing =
+                assertThrows(
+                        CareException.class, () -> ImageFolderDataset.open(tmp.resolve("nothing")));
         assertTrue(missing.getMessage().contains("nothing"), missing.getMessage());
         Path train = tmp.resolve("train");
         Files.createDirectories(train.resolve("a"));
         Path webp = Files.write(train.resolve("a/x.webp"), new byte[] {0});
         CareException e = assertThrows(CareException.class, () -> ImageFolderDataset.open(train));
-        assertTrue(e.getMessage().startsWith(webp + ": unsupported image format .webp"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith(webp + ": unsupported image format .webp"),
+                e.getMessage());
         Files.delete(webp);
-        CareException none = assertThrows(CareException.class, () -> ImageFolderDataset.open(train.resolve("a")));
+        CareException none =
+                assertThrows(
+                        CareException.class, () -> ImageFolderDataset.open(train.resolve("a")));
         assertTrue(none.getMessage().contains("no class folders"), none.getMessage());
     }
 

@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Locates the read-only shared inputs ({@code ../shared}) that the pom passes as {@code care.shared}. */
+/**
+ * Locates the read-only shared inputs ({@code ../shared}) that the pom passes as {@code
+ * care.shared}.
+ */
 final class SharedFiles {
 
     private SharedFiles() {}

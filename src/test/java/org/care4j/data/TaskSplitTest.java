@@ -5,7 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import org.junit.jupiter.api.Test;
 
-/** Task splits "B-m Inc-n" against the task counts of the published configs (CARE-SPEC section 8). */
+/**
+ * Task splits "B-m Inc-n" against the task counts of the published configs (CARE-SPEC section 8).
+ */
 class TaskSplitTest {
 
     @Test

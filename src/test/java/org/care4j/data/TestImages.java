@@ -13,7 +13,10 @@ final class TestImages {
 
     private TestImages() {}
 
-    /** An RGB gradient whose pixel (x, y) is (x * 7 + seed, y * 5 + seed, (x + y) * 3 + seed) mod 256. */
+    /**
+     * An RGB gradient whose pixel (x, y) is (x * 7 + seed, y * 5 + seed, (x + y) * 3 + seed) mod
+     * 256.
+     */
     static BufferedImage gradient(int width, int height, int seed) {
         BufferedImage im = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < height; y++) {
