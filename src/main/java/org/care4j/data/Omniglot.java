@@ -89,6 +89,15 @@ public final class Omniglot {
      * images_evaluation}, each as {@code .zip} or folder.
      */
     public static Omniglot read(Path dir) {
+        boolean official = false;
+        boolean arrays = true;
+        for (String set : SETS) {
+            official |= Files.isDirectory(dir.resolve(set)) || Files.isRegularFile(dir.resolve(set + ".zip"));
+            arrays &= Files.isRegularFile(dir.resolve(set + ".npz"));
+        }
+        if (!official && arrays) {
+            return readArrays(dir);
+        }
         List<Drawing> drawings = new ArrayList<>();
         for (String set : SETS) {
             Path zip = dir.resolve(set + ".zip");
@@ -97,27 +106,54 @@ public final class Omniglot {
                 drawings.addAll(scanFolder(folder));
             } else if (Files.isRegularFile(zip)) {
                 drawings.addAll(scanZip(zip));
-            } else if (Files.isRegularFile(dir.resolve(set + ".npz"))) {
-                // Not yet: the .npz arrays need org.care4j.io.Npz, which is being written on
-                // another branch.
-                throw new CareException(
-                        dir.resolve(set + ".npz")
-                                + ": reading Omniglot .npz files needs the NumPy reader"
-                                + " (org.care4j.io.Npz), not yet in this build; use the official"
-                                + " zips");
             } else {
                 throw new CareException(
                         dir
                                 + ": Omniglot needs "
                                 + set
-                                + ".zip or the folder "
+                                + ".zip, the folder "
                                 + set
-                                + " (run: care data fetch omniglot --to "
+                                + " or "
+                                + set
+                                + ".npz (run: care data fetch omniglot --to "
                                 + dir.getParent()
                                 + ")");
             }
         }
         return assemble(drawings, dir);
+    }
+
+    /** Reads {@code images_background.npz} and {@code images_evaluation.npz} (see {@link #fromArrays}). */
+    static Omniglot readArrays(Path dir) {
+        List<boolean[]> images = new ArrayList<>();
+        List<long[]> labels = new ArrayList<>();
+        List<String> sources = new ArrayList<>();
+        for (String set : SETS) {
+            Path file = dir.resolve(set + ".npz");
+            try (org.care4j.io.Npz npz = org.care4j.io.Npz.open(file)) {
+                for (String key : List.of("images", "labels")) {
+                    if (!npz.contains(key)) {
+                        throw new CareException(file + ": no array '" + key + "'");
+                    }
+                }
+                org.care4j.io.NpyArray img = npz.get("images");
+                org.care4j.io.NpyArray lab = npz.get("labels");
+                long[] s = img.shape();
+                long[] l = lab.shape();
+                if (s.length != 4 || s[1] != 20 || s[2] != 105 || s[3] != 105 || l.length != 2 || l[0] != s[0]
+                        || l[1] != 20) {
+                    throw new CareException(file + ": expected images [classes, 20, 105, 105] and labels "
+                            + "[classes, 20], got " + java.util.Arrays.toString(s) + " and "
+                            + java.util.Arrays.toString(l));
+                }
+                images.add(img.booleans());
+                labels.add(lab.longs());
+                sources.add(file.toString());
+            } catch (java.io.IOException e) {
+                throw new CareException(e.getMessage(), e);
+            }
+        }
+        return fromArrays(images, labels, sources);
     }
 
     /**

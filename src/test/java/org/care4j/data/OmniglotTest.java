@@ -200,4 +200,17 @@ class OmniglotTest {
             }
         }
     }
+
+    @Test
+    void sharedNumpyArraysGive1623ClassesWithFifteenTrainAndFiveTestDrawingsEach() {
+        Path dir = Path.of(System.getProperty("care.shared", "../shared")).resolve("data/omniglot");
+        Omniglot omniglot = Omniglot.read(dir);
+        assertEquals(1623, omniglot.classNames().size());
+        assertEquals(1623 * 15, omniglot.train().size());
+        assertEquals(1623 * 5, omniglot.test().size());
+        assertEquals("0001", omniglot.classNames().get(0));
+        RgbImage first = omniglot.train().image(0);
+        assertEquals(105, first.width());
+        assertEquals(105, first.height());
+    }
 }
