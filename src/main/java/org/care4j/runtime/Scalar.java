@@ -38,8 +38,10 @@ public final class Scalar {
 
     /** A 0-d tensor of value {@code v} in {@code like}'s type, in PyTorch-owned memory. */
     public static NDArray constant(NDArray like, double v) {
-        try (NDArray borrowed = like.getManager().create(v)) {
-            return borrowed.toType(like.getDataType(), true);
+        // toType returns the same borrowed tensor when the type already matches; duplicate always copies.
+        try (NDArray borrowed = like.getManager().create(v);
+                NDArray typed = borrowed.toType(like.getDataType(), false)) {
+            return typed.duplicate();
         }
     }
 }
