@@ -297,6 +297,54 @@ public final class CareLearner implements Learner {
         return network.taskParameterCount() + shared;
     }
 
+    /**
+     * Writes everything this learner has learned: the BR-MoE and classifier tensors under reference names,
+     * the class statistics, and the class count of every task (metadata {@code care.classes_per_task}).
+     */
+    public void writeTo(org.care4j.io.SafeTensorsWriter out) {
+        if (network.learning()) {
+            throw new IllegalStateException("cannot save while task " + (network.tasks() - 1) + " is learned");
+        }
+        network.state().forEach(out::add);
+        int[] classes = network.classifier().heads().stream().mapToInt(h -> (int) h.getShape().get(0)).toArray();
+        out.metadata("care.classes_per_task", java.util.Arrays.toString(classes));
+        statistics.writeTo(out);
+    }
+
+    /**
+     * Rebuilds a learner from what {@link #writeTo} wrote, on a backbone of the same architecture.
+     *
+     * @param statistics empty statistics of the kind and storage the file was written with
+     */
+    public static CareLearner readFrom(org.care4j.io.SafeTensors in, org.care4j.model.VisionTransformer backbone,
+            CareNetwork.Settings network, Settings settings, ClassStatistics statistics, Routing routing,
+            NDManager manager) {
+        String counts = in.metadata().get("care.classes_per_task");
+        if (counts == null) {
+            throw new org.care4j.runtime.CareException(in.file() + ": no care.classes_per_task metadata; "
+                    + "not a care4j CaRE state file");
+        }
+        int[] classes;
+        try {
+            String body = counts.replaceAll("[\\[\\] ]", "");
+            classes = body.isEmpty() ? new int[0]
+                    : java.util.Arrays.stream(body.split(",")).mapToInt(Integer::parseInt).toArray();
+        } catch (NumberFormatException e) {
+            throw new org.care4j.runtime.CareException(in.file() + ": care.classes_per_task is not a list of "
+                    + "integers: " + counts);
+        }
+        DataType type = backbone.dataType();
+        CareNetwork net = classes.length == 0 ? CareNetwork.create(backbone, network, settings.seed(), manager)
+                : CareNetwork.fromState(backbone, network, classes, false, name -> {
+                    if (!in.contains(name)) {
+                        throw new org.care4j.runtime.CareException(in.file() + ": missing tensor '" + name + "'");
+                    }
+                    return in.toNDArray(manager, name, type);
+                }, settings.seed(), manager);
+        statistics.readFrom(in);
+        return new CareLearner(net, settings, statistics, routing, manager);
+    }
+
     @Override
     public Map<String, NDArray> state() {
         return new LinkedHashMap<>(network.state());

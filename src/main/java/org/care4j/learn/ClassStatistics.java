@@ -226,6 +226,34 @@ public final class ClassStatistics {
         return means.keySet();
     }
 
+    /** Writes every class's mean and stored factor as {@code stats.<class>.mean} and {@code .factor}. */
+    public void writeTo(org.care4j.io.SafeTensorsWriter out) {
+        out.metadata("stats.kind", kind.name()).metadata("stats.storage", storage.name())
+                .metadata("stats.width", Integer.toString(width));
+        for (int c : classIds()) {
+            float[][] v = export(c);
+            out.add("stats." + c + ".mean", new long[] {v[0].length}, v[0]);
+            out.add("stats." + c + ".factor", new long[] {v[1].length}, v[1]);
+        }
+    }
+
+    /** Reads what {@link #writeTo} wrote; the kind, storage and width must match this object's. */
+    public void readFrom(org.care4j.io.SafeTensors in) {
+        java.util.Map<String, String> meta = in.metadata();
+        String expected = kind + "/" + storage + "/" + width;
+        String found = meta.get("stats.kind") + "/" + meta.get("stats.storage") + "/" + meta.get("stats.width");
+        if (!expected.equals(found)) {
+            throw new org.care4j.runtime.CareException(in.file() + ": class statistics are " + found
+                    + " but this run keeps " + expected);
+        }
+        for (String name : in.names()) {
+            if (name.startsWith("stats.") && name.endsWith(".mean")) {
+                int c = Integer.parseInt(name.substring(6, name.length() - 5));
+                restore(c, in.floats(name), in.floats("stats." + c + ".factor"));
+            }
+        }
+    }
+
     private Object store(double[] l) {
         if (kind == Kind.VARIANCE) {
             float[] diag = new float[width];

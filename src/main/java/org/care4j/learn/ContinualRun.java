@@ -201,16 +201,10 @@ public final class ContinualRun {
         createFolder(folder);
         SafeTensorsWriter w = new SafeTensorsWriter().metadata("task", Integer.toString(task))
                 .metadata("method", learner.method()).metadata("config", config.toJsonString());
-        for (Map.Entry<String, NDArray> e : learner.state().entrySet()) {
-            w.add(e.getKey(), e.getValue());
-        }
         if (learner instanceof CareLearner care) {
-            ClassStatistics stats = care.statistics();
-            for (int c : stats.classIds()) {
-                float[][] v = stats.export(c);
-                w.add("stats." + c + ".mean", new long[] {v[0].length}, v[0]);
-                w.add("stats." + c + ".factor", new long[] {v[1].length}, v[1]);
-            }
+            care.writeTo(w);
+        } else {
+            learner.state().forEach(w::add);
         }
         w.write(folder.resolve("model.safetensors"));
     }

@@ -60,13 +60,14 @@ public final class CareNetwork implements AutoCloseable {
     private final List<BrMoeBlock> blocks = new ArrayList<>();
     private final CosineClassifier classifier;
     private final NDManager manager;
-    private final Random rng;
+    private final long seed;
 
     private CareNetwork(VisionTransformer backbone, Settings settings, long seed, NDManager manager) {
         this.backbone = backbone;
         this.settings = settings;
         this.manager = manager;
-        this.rng = new Random(seed);
+        this.seed = seed;
+        Random rng = new Random(seed);
         DataType type = backbone.dataType();
         for (int i = 0; i < backbone.depth(); i++) {
             blocks.add(new BrMoeBlock(backbone.width(), settings.expertDim(), settings.adapterDim(),
@@ -90,7 +91,14 @@ public final class CareNetwork implements AutoCloseable {
      */
     public static CareNetwork fromState(VisionTransformer backbone, Settings settings, int[] classesPerTask,
             boolean learning, Function<String, NDArray> tensor, NDManager manager) {
-        CareNetwork net = new CareNetwork(backbone, settings, 0, manager);
+        return fromState(backbone, settings, classesPerTask, learning, tensor, 0, manager);
+    }
+
+    /** As {@link #fromState(VisionTransformer, Settings, int[], boolean, Function, NDManager)}, with the seed
+     * that later tasks' initialisers derive from. */
+    public static CareNetwork fromState(VisionTransformer backbone, Settings settings, int[] classesPerTask,
+            boolean learning, Function<String, NDArray> tensor, long seed, NDManager manager) {
+        CareNetwork net = new CareNetwork(backbone, settings, seed, manager);
         for (int l = 0; l < net.blocks.size(); l++) {
             net.blocks.get(l).load(tensor, "backbone.adapter.adapter_layer" + l + ".", classesPerTask.length,
                     learning);
@@ -129,6 +137,9 @@ public final class CareNetwork implements AutoCloseable {
 
     /** Adds a task of {@code classes} classes: new expert, router and perceptron per block, new head. */
     public void beginTask(int classes) {
+        // One generator per task, derived from the run seed and the task index, so that a run resumed from a
+        // checkpoint initialises later tasks exactly as an uninterrupted run does.
+        Random rng = new Random(seed * 1_000_003L + tasks() + 1);
         for (BrMoeBlock b : blocks) {
             b.beginTask(classes, rng);
         }
