@@ -63,8 +63,9 @@ class ConfigFilesTest {
                     new Published("omnibenchmark1k", 1000, 100, 3, 301, 20, 0.01, 16, 3, 0.005, COV, true, 0,
                             false)));
 
+    /** Every JSON file in configs/ and its subfolders (the CPU-sized ones live in configs/cpu). */
     private static List<Path> configFiles() throws IOException {
-        try (Stream<Path> files = Files.list(CONFIGS)) {
+        try (Stream<Path> files = Files.walk(CONFIGS)) {
             return files.filter(f -> f.toString().endsWith(".json")).sorted().toList();
         }
     }
