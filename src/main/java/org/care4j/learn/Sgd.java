@@ -2,9 +2,11 @@ package org.care4j.learn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.care4j.runtime.Scalar;
 
 /**
  * Stochastic gradient descent with momentum and weight decay, PyTorch's formulation:
@@ -28,35 +30,32 @@ public final class Sgd implements AutoCloseable {
 
     /** Applies one update with learning rate {@code lr} and clears the gradients. */
     public void step(double lr) {
-        for (NDArray p : parameters) {
-            NDArray grad = gradientOf(p);
-            if (grad == null) {
-                continue;
+        // Every temporary of the update (gradient handles, weight-decay terms, deltas) dies with this scope;
+        // only a new momentum buffer is taken out of it.
+        try (NDScope scope = new NDScope()) {
+            for (NDArray p : parameters) {
+                NDArray grad = gradientOf(p);
+                if (grad == null) {
+                    continue;
+                }
+                NDArray value = p.stopGradient();
+                NDArray g = weightDecay == 0 ? grad.duplicate() : Scalar.times(value, weightDecay).add(grad);
+                NDArray buf = buffers.get(p);
+                if (momentum != 0 && buf == null) {
+                    buf = g;
+                    NDScope.unregister(buf);
+                    buf.attach(manager);
+                    buffers.put(p, buf);
+                } else if (momentum != 0) {
+                    try (NDArray m = Scalar.constant(buf, momentum)) {
+                        buf.muli(m).addi(g);
+                    }
+                } else {
+                    buf = g;
+                }
+                value.subi(Scalar.times(buf, lr));
+                grad.muli(0);
             }
-            NDArray value = p.stopGradient();
-            NDArray g = weightDecay == 0 ? grad.duplicate() : value.mul(weightDecay).add(grad);
-            NDArray buf = buffers.get(p);
-            if (momentum == 0) {
-                buf = g;
-            } else if (buf == null) {
-                buf = g;
-                // The buffer outlives any NDScope the step runs in; the optimizer's manager owns it.
-                ai.djl.ndarray.NDScope.unregister(buf);
-                buf.attach(manager);
-                buffers.put(p, buf);
-            } else {
-                buf.muli(momentum).addi(g);
-                g.close();
-            }
-            NDArray delta = buf.mul(lr);
-            value.subi(delta);
-            delta.close();
-            if (momentum == 0) {
-                buf.close();
-            }
-            grad.muli(0);
-            grad.close();
-            value.close();
         }
     }
 
