@@ -2,9 +2,11 @@ package org.care4j.learn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import org.care4j.runtime.Scalar;
 
 /**
  * Stochastic gradient descent with momentum and weight decay, PyTorch's formulation:
@@ -26,37 +28,35 @@ public final class Sgd implements AutoCloseable {
         this.manager = parent.newSubManager();
     }
 
-    /** Applies one update with learning rate {@code lr} and clears the gradients. */
+    /**
+     * Applies one update with learning rate {@code lr} and clears the gradients. Every temporary closes with
+     * the step: the weight-decay product in particular would otherwise stay on the parameter's manager,
+     * which lives as long as the model, and grow memory by the trainable size at every step.
+     */
     public void step(double lr) {
         for (NDArray p : parameters) {
-            NDArray grad = gradientOf(p);
-            if (grad == null) {
-                continue;
+            try (NDScope scope = new NDScope()) {
+                NDArray grad = gradientOf(p);
+                if (grad == null) {
+                    continue;
+                }
+                NDArray value = p.stopGradient();
+                NDArray g = weightDecay == 0 ? grad.duplicate() : Scalar.times(value, weightDecay).addi(grad);
+                NDArray buf = buffers.get(p);
+                if (momentum == 0) {
+                    buf = g;
+                } else if (buf == null) {
+                    buf = g;
+                    // The buffer outlives the step; the optimizer's manager owns it.
+                    NDScope.unregister(buf);
+                    buf.attach(manager);
+                    buffers.put(p, buf);
+                } else {
+                    buf.muli(momentum).addi(g);
+                }
+                value.subi(Scalar.times(buf, lr));
+                grad.muli(0);
             }
-            NDArray value = p.stopGradient();
-            NDArray g = weightDecay == 0 ? grad.duplicate() : value.mul(weightDecay).add(grad);
-            NDArray buf = buffers.get(p);
-            if (momentum == 0) {
-                buf = g;
-            } else if (buf == null) {
-                buf = g;
-                // The buffer outlives any NDScope the step runs in; the optimizer's manager owns it.
-                ai.djl.ndarray.NDScope.unregister(buf);
-                buf.attach(manager);
-                buffers.put(p, buf);
-            } else {
-                buf.muli(momentum).addi(g);
-                g.close();
-            }
-            NDArray delta = buf.mul(lr);
-            value.subi(delta);
-            delta.close();
-            if (momentum == 0) {
-                buf.close();
-            }
-            grad.muli(0);
-            grad.close();
-            value.close();
         }
     }
 
@@ -64,8 +64,9 @@ public final class Sgd implements AutoCloseable {
     public int nonFiniteParameters() {
         int n = 0;
         for (NDArray p : parameters) {
-            try (NDArray bad = p.stopGradient().isNaN().logicalOr(p.stopGradient().isInfinite()).any()) {
-                n += bad.getBoolean() ? 1 : 0;
+            try (NDScope scope = new NDScope()) {
+                NDArray value = p.stopGradient();
+                n += value.isNaN().logicalOr(value.isInfinite()).any().getBoolean() ? 1 : 0;
             }
         }
         return n;
