@@ -8,6 +8,7 @@ import java.util.concurrent.Callable;
 import org.care4j.config.RunConfig;
 import org.care4j.eval.RunResults;
 import org.care4j.learn.ContinualRun;
+import org.care4j.learn.RunCheckpoint;
 import org.care4j.runtime.CareException;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -17,8 +18,13 @@ import picocli.CommandLine.Option;
         description = "Learn the tasks of a benchmark one after another and evaluate after each.")
 final class RunCommand implements Callable<Integer> {
 
-    @Option(names = "--config", required = true, description = "Run config (JSON, published keys).")
+    @Option(names = "--config", description = "Run config (JSON, published keys); with --resume, optional and "
+            + "checked against the checkpoint's.")
     Path config;
+
+    @Option(names = "--resume", paramLabel = "DIR", description = "Continue the run in DIR from its newest "
+            + "complete checkpoint (an older one when the newest is damaged), with the checkpoint's config.")
+    Path resume;
 
     @Option(names = "--data-root", description = "Folder holding the datasets (default: $CARE_DATA).")
     Path dataRoot;
@@ -34,10 +40,19 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (!Files.isRegularFile(config)) {
+        if (config == null && resume == null) {
+            throw new CareException("give --config FILE for a new run, or --resume DIR to continue one");
+        }
+        if (resume != null && out != null && !out.toAbsolutePath().normalize()
+                .equals(resume.toAbsolutePath().normalize())) {
+            throw new CareException("--out " + out + " and --resume " + resume + " name different folders; a "
+                    + "resumed run continues in its own folder");
+        }
+        if (config != null && !Files.isRegularFile(config)) {
             throw new CareException(config + ": no such config file");
         }
-        RunConfig cfg = RunConfig.load(config);
+        RunCheckpoint checkpoint = resume == null ? null : RunCheckpoint.latest(resume);
+        RunConfig cfg = config != null ? RunConfig.load(config) : checkpoint.config();
         if (!overrides.isEmpty()) {
             Map<String, Object> typed = new LinkedHashMap<>();
             overrides.forEach((k, v) -> typed.put(k, parse(v)));
@@ -55,11 +70,13 @@ final class RunCommand implements Callable<Integer> {
         if (weights != null) {
             cfg = cfg.withBackbone(weights);
         }
-        Path folder = out != null ? out : Path.of("runs", cfg.prefix().isEmpty() ? "run" : cfg.prefix());
-        RunResults results = new ContinualRun(cfg, folder).execute();
-        System.out.printf("average accuracy %.2f %%, last accuracy %.2f %%, forgetting %.2f, %.0f s -> %s%n",
-                results.averageAccuracy(), results.lastAccuracy(), results.forgetting(), results.wallSeconds(),
-                folder.resolve(RunResults.FILE_NAME));
+        Path folder = resume != null ? resume
+                : out != null ? out : Path.of("runs", cfg.prefix().isEmpty() ? "run" : cfg.prefix());
+        ContinualRun run = new ContinualRun(cfg, folder);
+        RunResults results = checkpoint == null ? run.execute() : run.resume(checkpoint);
+        System.out.printf("%s, last accuracy %.2f %%, forgetting %.2f, %.0f s -> %s%n",
+                ContinualRun.averageAccuracyText(results), results.lastAccuracy(), results.forgetting(),
+                results.wallSeconds(), folder.resolve(RunResults.FILE_NAME));
         return 0;
     }
 
@@ -74,7 +91,12 @@ final class RunCommand implements Callable<Integer> {
             return Boolean.parseBoolean(v);
         }
         try {
-            return v.contains(".") || v.contains("e") ? Double.parseDouble(v) : Long.parseLong(v);
+            // Not a conditional expression: "cond ? double : long" promotes the long to a double, which turns
+            // every integer override into 4.0 and fails validation.
+            if (v.contains(".") || v.contains("e")) {
+                return Double.parseDouble(v);
+            }
+            return Long.parseLong(v);
         } catch (NumberFormatException e) {
             return v;
         }

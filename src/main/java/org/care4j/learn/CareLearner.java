@@ -305,7 +305,11 @@ public final class CareLearner implements Learner {
         if (network.learning()) {
             throw new IllegalStateException("cannot save while task " + (network.tasks() - 1) + " is learned");
         }
-        network.state().forEach(out::add);
+        // The state holds views of the packed banks; the writer copies them, and the scope closes the views so
+        // that they cannot keep a bank alive after it grows.
+        try (NDScope scope = new NDScope()) {
+            network.state().forEach(out::add);
+        }
         int[] classes = network.classifier().heads().stream().mapToInt(h -> (int) h.getShape().get(0)).toArray();
         out.metadata("care.classes_per_task", java.util.Arrays.toString(classes));
         statistics.writeTo(out);

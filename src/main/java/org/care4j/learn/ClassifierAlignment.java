@@ -22,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * shuffles them, and takes one SGD step (momentum 0.9, weight decay 5e-4) per seen class on a minibatch of
  * {@code samplesPerClass} samples, loss = cross-entropy of {@code s * cosine logits}; the learning rate follows
  * a cosine with period 5 epochs.
+ *
+ * <p>The heads train as one matrix, the concatenation the classifier computes its logits from, and are
+ * copied back at the end. That is the same arithmetic as updating every head separately (the optimizer works
+ * element by element), but one optimizer step per minibatch instead of one per head: with hundreds of tasks,
+ * a per-head step made alignment cost grow with the square of the task count.
  */
 public final class ClassifierAlignment {
 
@@ -70,11 +75,47 @@ public final class ClassifierAlignment {
     public static void run(CosineClassifier classifier, ClassStatistics stats, int classes, double[] meanScales,
             int epochs, int samplesPerClass, double lr, double scale, long seed, NDManager manager) {
         List<NDArray> heads = classifier.heads();
-        heads.forEach(h -> h.setRequiresGradient(true));
         CosineSchedule schedule = new CosineSchedule(lr, 0, 5);
         Engine.getInstance().setRandomSeed((int) seed);
         SplittableRandom rng = new SplittableRandom(seed);
-        try (Sgd sgd = new Sgd(heads, 0.9, 5e-4, manager)) {
+        try (NDManager alignment = manager.newSubManager()) {
+            NDArray weight = fused(heads, alignment);
+            train(weight, stats, classes, meanScales, epochs, samplesPerClass, schedule, scale, rng, manager);
+            copyBack(weight, heads);
+        }
+    }
+
+    /** A trainable copy of the heads concatenated, {@code [C, d]}, owned by {@code owner}. */
+    private static NDArray fused(List<NDArray> heads, NDManager owner) {
+        try (NDScope scope = new NDScope()) {
+            NDList detached = new NDList();
+            heads.forEach(h -> detached.add(h.stopGradient()));
+            NDArray weight = NDArrays.concat(detached, 0);
+            NDScope.unregister(weight);
+            weight.attach(owner);
+            weight.setRequiresGradient(true);
+            return weight;
+        }
+    }
+
+    /** Writes the rows of {@code weight} back into the heads, in place. */
+    private static void copyBack(NDArray weight, List<NDArray> heads) {
+        long row = 0;
+        for (NDArray head : heads) {
+            long n = head.getShape().get(0);
+            try (NDScope scope = new NDScope()) {
+                // A detached view shares the head's storage; x - x + w sets it to w without autograd.
+                NDArray view = head.stopGradient();
+                view.subi(view).addi(weight.get(row + ":" + (row + n)).stopGradient());
+            }
+            row += n;
+        }
+    }
+
+    private static void train(NDArray weight, ClassStatistics stats, int classes, double[] meanScales,
+            int epochs, int samplesPerClass, CosineSchedule schedule, double scale, SplittableRandom rng,
+            NDManager manager) {
+        try (Sgd sgd = new Sgd(List.of(weight), 0.9, 5e-4, manager)) {
             for (int epoch = 0; epoch < epochs; epoch++) {
                 double rate = schedule.at(epoch);
                 double lossSum = 0;
@@ -88,13 +129,13 @@ public final class ClassifierAlignment {
                     long[] order = permutation(labels.length, rng);
                     NDArray orderNd = manager.create(order);
                     NDArray x = NDArrays.concat(new NDList(parts), 0).get(orderNd)
-                            .toType(heads.get(0).getDataType(), false);
+                            .toType(weight.getDataType(), false);
                     NDArray y = manager.create(labels).get(orderNd);
                     for (int it = 0; it < classes; it++) {
                         String range = it * samplesPerClass + ":" + (it + 1) * samplesPerClass;
                         try (NDScope step = new NDScope();
                                 GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                            NDArray logits = Scalar.times(classifier.forward(x.get(range)), scale);
+                            NDArray logits = Scalar.times(CosineClassifier.cosine(x.get(range), weight), scale);
                             NDArray loss = CosFace.crossEntropy(logits, y.get(range));
                             gc.backward(loss);
                             lossSum += TrainingLoop.finite(loss, "classifier alignment epoch " + (epoch + 1));
@@ -105,7 +146,6 @@ public final class ClassifierAlignment {
                 LOG.debug("alignment epoch {}/{} lr {} loss {}", epoch + 1, epochs, rate, lossSum / classes);
             }
         }
-        heads.forEach(h -> h.setRequiresGradient(false));
     }
 
     static long[] permutation(int n, SplittableRandom rng) {

@@ -1,6 +1,5 @@
 package org.care4j.learn;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
@@ -8,10 +7,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import org.care4j.config.RunConfig;
 import org.care4j.data.Batch;
@@ -25,7 +22,6 @@ import org.care4j.eval.RunResults;
 import org.care4j.eval.TaskEvaluation;
 import org.care4j.eval.TaskRecord;
 import org.care4j.io.SafeTensors;
-import org.care4j.io.SafeTensorsWriter;
 import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.VisionTransformer;
@@ -36,7 +32,13 @@ import org.slf4j.LoggerFactory;
 /**
  * One continual-learning run, the loop every method shares: open the benchmark and the backbone, then for each
  * task learn it, evaluate on all classes seen so far (every {@code eval_every} tasks and after the last), and
- * write {@code results.json} and a checkpoint, each atomically, before the next task starts.
+ * write a checkpoint ({@link RunCheckpoint}) and {@code results.json}, each atomically, before the next task
+ * starts. {@link #resume} continues a run from its last complete checkpoint and reaches the same results as
+ * the uninterrupted run, because every random draw is seeded from the run seed and its place in the run.
+ *
+ * <p>Native memory: every batch runs in its own {@code NDScope} (training, statistics, alignment, evaluation,
+ * optimizer steps), and what a task adds to the model is packed into per-block banks when the task ends, so
+ * resident memory grows only by the model's new parameters and the class statistics.
  */
 public final class ContinualRun {
 
@@ -50,8 +52,32 @@ public final class ContinualRun {
         this.out = out;
     }
 
-    /** Runs every task and returns the results, also written to {@code out/results.json}. */
+    /**
+     * Runs every task and returns the results, also written to {@code out/results.json}.
+     *
+     * @throws CareException when {@code out} already holds checkpoints (resume it, or choose another folder)
+     */
     public RunResults execute() {
+        if (RunCheckpoint.exists(out)) {
+            throw new CareException(out + " already holds the checkpoints of a run; continue it with --resume "
+                    + out + ", or give another --out");
+        }
+        return run(null);
+    }
+
+    /**
+     * Continues a run from a checkpoint (see {@link RunCheckpoint#latest}) with the next task, appending to its
+     * results.
+     *
+     * @throws CareException when this run's config differs from the checkpoint's in a key that matters, the
+     *     backbone file or the class order differ, or the method cannot be resumed
+     */
+    public RunResults resume(RunCheckpoint checkpoint) {
+        checkpoint.checkCompatible(config);
+        return run(checkpoint);
+    }
+
+    private RunResults run(RunCheckpoint from) {
         long started = System.nanoTime();
         Path dataRoot = config.dataRoot().orElseThrow(() -> new CareException(config.source()
                 + ": no data folder; give --data-root, the key \"data_root\" or the environment variable CARE_DATA"));
@@ -66,11 +92,29 @@ public final class ContinualRun {
         LOG.info("{} on {}: {} classes, {} tasks{}, class order seed {}", config.method().name().toLowerCase(),
                 benchmark.name(), benchmark.numClasses(), benchmark.tasks(),
                 tasks < benchmark.tasks() ? " (running " + tasks + ")" : "", seed);
-        RunResults results = new RunResults(config, benchmark.order().order());
+        String backboneSha256 = RunCheckpoint.sha256(backbonePath);
+        int[] classOrder = benchmark.order().order();
+        RunResults results;
+        int first;
+        double earlierSeconds;
+        if (from == null) {
+            results = new RunResults(config, classOrder);
+            first = 0;
+            earlierSeconds = 0;
+        } else {
+            checkSameInputs(from, backbonePath, backboneSha256, classOrder);
+            results = from.results();
+            first = from.tasksCompleted();
+            earlierSeconds = Double.isNaN(results.wallSeconds()) ? 0 : results.wallSeconds();
+            results.putExtra("resumes", results.extra().getOrDefault("resumes", 0.0) + 1);
+            LOG.info("resuming from {}: {} of {} tasks done", from.folder(), first, tasks);
+        }
+        double earlierPeak = results.peakMemoryMb();
         try (NDManager manager = NDManager.newBaseManager();
                 SafeTensors weights = SafeTensors.open(backbonePath);
-                Learner learner = createLearner(weights, seed, manager)) {
-            for (int t = 0; t < tasks; t++) {
+                Learner learner = from == null ? createLearner(weights, seed, manager)
+                        : restoreLearner(from, weights, seed, manager)) {
+            for (int t = first; t < tasks; t++) {
                 long taskStart = System.nanoTime();
                 BenchmarkTask data = new BenchmarkTask(benchmark, t);
                 learner.learnTask(data);
@@ -82,14 +126,16 @@ public final class ContinualRun {
                     record.evaluation(evaluation);
                     LOG.info("{}", evaluation.summary());
                 }
+                Runtime heap = Runtime.getRuntime();
                 record.seconds((System.nanoTime() - taskStart) / 1e9).rssMb(ProcessMemory.residentMb())
-                        .extra("train_seconds", trainSeconds);
+                        .extra("train_seconds", trainSeconds)
+                        .extra("heap_mb", (heap.totalMemory() - heap.freeMemory()) / (1024.0 * 1024.0));
                 results.addTask(record.build());
                 results.setParametersAdded(learner.parametersAdded());
-                results.setWallSeconds((System.nanoTime() - started) / 1e9);
-                results.setPeakMemoryMb(ProcessMemory.peakResidentMb());
+                results.setWallSeconds(earlierSeconds + (System.nanoTime() - started) / 1e9);
+                results.setPeakMemoryMb(peak(earlierPeak));
+                RunCheckpoint.write(out, t + 1, tasks, learner, config, classOrder, backboneSha256, results);
                 results.write(out.resolve(RunResults.FILE_NAME));
-                writeCheckpoint(learner, t);
                 LOG.info("task {}/{} done in {} s, {} train img/s, resident {} MB", t + 1, tasks,
                         String.format("%.1f", (System.nanoTime() - taskStart) / 1e9),
                         String.format("%.1f", data.imagesServed() / Math.max(data.trainSeconds(), 1e-9)),
@@ -98,13 +144,59 @@ public final class ContinualRun {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        results.setWallSeconds((System.nanoTime() - started) / 1e9);
-        results.setPeakMemoryMb(ProcessMemory.peakResidentMb());
+        results.setWallSeconds(earlierSeconds + (System.nanoTime() - started) / 1e9);
+        results.setPeakMemoryMb(peak(earlierPeak));
         results.write(out.resolve(RunResults.FILE_NAME));
-        LOG.info("done: average accuracy {} %, last accuracy {} %, forgetting {}, {} s",
-                String.format("%.2f", results.averageAccuracy()), String.format("%.2f", results.lastAccuracy()),
-                String.format("%.2f", results.forgetting()), String.format("%.0f", results.wallSeconds()));
+        LOG.info("done: {}, last accuracy {} %, forgetting {}, {} s", averageAccuracyText(results),
+                String.format("%.2f", results.lastAccuracy()), String.format("%.2f", results.forgetting()),
+                String.format("%.0f", results.wallSeconds()));
         return results;
+    }
+
+    /**
+     * "average accuracy 71.20 % over all 10 tasks", or, when {@code eval_every} skipped some, "... over the 4
+     * evaluated tasks 5, 10, 15, 17 of 17": Ā is the mean over the tasks that were evaluated.
+     */
+    public static String averageAccuracyText(RunResults results) {
+        int[] evaluated = results.accuracyMatrix().evaluatedTasks();
+        int all = results.tasks().size();
+        String which;
+        if (evaluated.length == all) {
+            which = "over all " + all + " tasks";
+        } else {
+            StringBuilder list = new StringBuilder();
+            for (int i = 0; i < evaluated.length; i++) {
+                if (i > 0) {
+                    list.append(", ");
+                }
+                if (evaluated.length > 12 && i == 5) {
+                    list.append("..., ");
+                    i = evaluated.length - 4;
+                }
+                list.append(evaluated[i] + 1);
+            }
+            which = "over the " + evaluated.length + " evaluated tasks " + list + " of " + all;
+        }
+        return String.format("average accuracy %.2f %% %s", results.averageAccuracy(), which);
+    }
+
+    private static double peak(double earlier) {
+        double now = ProcessMemory.peakResidentMb();
+        return Double.isNaN(earlier) ? now : Math.max(earlier, now);
+    }
+
+    /** The backbone file and the dataset's class order must be those the run started with. */
+    private void checkSameInputs(RunCheckpoint from, Path backbonePath, String backboneSha256, int[] classOrder) {
+        if (!from.backboneSha256().equals(backboneSha256)) {
+            throw new CareException(backbonePath + ": this backbone file differs from the one the run in "
+                    + out + " started with (SHA-256 " + backboneSha256 + ", the checkpoint records "
+                    + from.backboneSha256() + ")");
+        }
+        if (!Arrays.equals(from.classOrder(), classOrder)) {
+            throw new CareException(config.dataset() + " in " + config.dataRoot().map(Path::toString).orElse("?")
+                    + ": the class order differs from the one the run in " + out + " started with; the dataset"
+                    + " has changed");
+        }
     }
 
     private Learner createLearner(SafeTensors weights, long seed, NDManager manager) throws IOException {
@@ -112,18 +204,42 @@ public final class ContinualRun {
                 manager);
         switch (config.method()) {
             case CARE: {
-                CareNetwork net = CareNetwork.create(vit, new CareNetwork.Settings(config.expertDim(),
-                        config.adapterDim(), config.topkRouters(), config.topkExperts(), 0.1f), seed, manager);
-                ClassStatistics stats = new ClassStatistics(vit.width(),
-                        config.caStorageEfficientMethod() == RunConfig.ClassStatistics.VARIANCE
-                                ? ClassStatistics.Kind.VARIANCE : ClassStatistics.Kind.COVARIANCE,
-                        ClassStatistics.Storage.valueOf(config.covarianceStorage().name()), (double) 1e-4f);
-                return new CareLearner(net, careSettings(seed), stats, Routing.SPARSE, manager);
+                CareNetwork net = CareNetwork.create(vit, careNetworkSettings(), seed, manager);
+                return new CareLearner(net, careSettings(seed), careStatistics(vit.width()), Routing.SPARSE,
+                        manager);
             }
             default:
                 throw new CareException(config.source() + ": key \"method\": \""
                         + config.method().name().toLowerCase() + "\" is not available in this build");
         }
+    }
+
+    /** The learner as the checkpoint left it. */
+    private Learner restoreLearner(RunCheckpoint from, SafeTensors weights, long seed, NDManager manager)
+            throws IOException {
+        if (config.method() != RunConfig.Method.CARE) {
+            // Not yet: the baselines write their tensors to checkpoints but cannot be rebuilt from them.
+            throw new CareException(out + ": resuming is implemented for method care only, not \""
+                    + config.method().name().toLowerCase() + "\"");
+        }
+        VisionTransformer vit = VisionTransformer.load(weights, "", 0, config.imageSize(), DataType.FLOAT32,
+                manager);
+        try (SafeTensors in = SafeTensors.open(from.model())) {
+            return CareLearner.readFrom(in, vit, careNetworkSettings(), careSettings(seed),
+                    careStatistics(vit.width()), Routing.SPARSE, manager);
+        }
+    }
+
+    private CareNetwork.Settings careNetworkSettings() {
+        return new CareNetwork.Settings(config.expertDim(), config.adapterDim(), config.topkRouters(),
+                config.topkExperts(), 0.1f);
+    }
+
+    private ClassStatistics careStatistics(int width) {
+        return new ClassStatistics(width,
+                config.caStorageEfficientMethod() == RunConfig.ClassStatistics.VARIANCE
+                        ? ClassStatistics.Kind.VARIANCE : ClassStatistics.Kind.COVARIANCE,
+                ClassStatistics.Storage.valueOf(config.covarianceStorage().name()), (double) 1e-4f);
     }
 
     private CareLearner.Settings careSettings(long seed) {
@@ -194,19 +310,6 @@ public final class ContinualRun {
         Map<Integer, Integer> taken = new HashMap<>();
         return Arrays.stream(indices).filter(i -> taken.merge(classOf.applyAsInt(i), 1, Integer::sum) <= perClass)
                 .toArray();
-    }
-
-    private void writeCheckpoint(Learner learner, int task) throws IOException {
-        Path folder = out.resolve("checkpoint");
-        createFolder(folder);
-        SafeTensorsWriter w = new SafeTensorsWriter().metadata("task", Integer.toString(task))
-                .metadata("method", learner.method()).metadata("config", config.toJsonString());
-        if (learner instanceof CareLearner care) {
-            care.writeTo(w);
-        } else {
-            learner.state().forEach(w::add);
-        }
-        w.write(folder.resolve("model.safetensors"));
     }
 
     private static void createFolder(Path folder) {

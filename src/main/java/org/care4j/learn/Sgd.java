@@ -28,7 +28,11 @@ public final class Sgd implements AutoCloseable {
         this.manager = parent.newSubManager();
     }
 
-    /** Applies one update with learning rate {@code lr} and clears the gradients. */
+    /**
+     * Applies one update with learning rate {@code lr} and clears the gradients. Every temporary closes with
+     * the step: the weight-decay product in particular would otherwise stay on the parameter's manager,
+     * which lives as long as the model, and grow memory by the trainable size at every step.
+     */
     public void step(double lr) {
         // Every temporary of the update (gradient handles, weight-decay terms, deltas) dies with this scope;
         // only a new momentum buffer is taken out of it.

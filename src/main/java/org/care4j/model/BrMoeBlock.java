@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
@@ -151,15 +152,19 @@ public final class BrMoeBlock {
     }
 
     private Expert meanOfFirst(int n) {
-        ExpertStack first = experts.prefix(n);
         Map<String, NDArray> mean = new LinkedHashMap<>();
-        Expert view = new Expert(first.scale, first.lnW, first.lnB, first.downW, first.downB, first.upW,
-                first.upB);
-        view.parameters().forEach((k, v) -> {
-            NDArray m = v.mean(new int[] {0});
-            m.attach(manager);
-            mean.put(k, m);
-        });
+        // The prefix views would otherwise keep the whole expert stack of this task alive after it grows.
+        try (NDScope scope = new NDScope()) {
+            ExpertStack first = experts.prefix(n);
+            Expert view = new Expert(first.scale, first.lnW, first.lnB, first.downW, first.downB, first.upW,
+                    first.upB);
+            view.parameters().forEach((k, v) -> {
+                NDArray m = v.mean(new int[] {0});
+                NDScope.unregister(m);
+                m.attach(manager);
+                mean.put(k, m);
+            });
+        }
         return Expert.of(mean);
     }
 
@@ -168,15 +173,20 @@ public final class BrMoeBlock {
         if (newExpert == null) {
             throw new IllegalStateException("no task is being learned");
         }
-        ExpertStack added = ExpertStack.of(newExpert);
-        ExpertStack grown = experts == null ? added.copy(manager) : experts.concat(added, manager);
-        if (experts != null) {
-            experts.close();
+        // Slices and detached views taken while growing the banks hold the old banks' storage; the scope
+        // closes them, so that nothing but the grown banks outlives the task.
+        try (NDScope scope = new NDScope()) {
+            ExpertStack added = ExpertStack.of(newExpert);
+            ExpertStack grown = experts == null ? added.copy(manager) : experts.concat(added, manager);
+            grown.keep();
+            if (experts != null) {
+                experts.close();
+            }
+            added.close();
+            experts = grown;
+            routers.append(newRouter);
+            perceptrons.append(newPerceptron);
         }
-        added.close();
-        experts = grown;
-        routers.append(newRouter);
-        perceptrons.append(newPerceptron);
         closeAll(newExpert.parameters().values());
         closeAll(List.of(newRouter.weight(), newRouter.bias(), newPerceptron.lnW(), newPerceptron.lnB(),
                 newPerceptron.weight(), newPerceptron.bias()));

@@ -50,7 +50,12 @@ public final class CosineClassifier {
     /** {@code f: [B, d] -> [B, C]} cosines. */
     public NDArray forward(NDArray features) {
         NDArray w = heads.size() == 1 ? heads.get(0) : NDArrays.concat(new NDList(heads), 0);
-        return normalize(features).matMul(normalize(w).transpose());
+        return cosine(features, w);
+    }
+
+    /** Cosines {@code [B, C]} of features {@code [B, d]} against the rows of {@code weight: [C, d]}. */
+    public static NDArray cosine(NDArray features, NDArray weight) {
+        return normalize(features).matMul(normalize(weight).transpose());
     }
 
     static NDArray normalize(NDArray v) {

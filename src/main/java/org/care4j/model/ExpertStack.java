@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Activation;
 import java.util.List;
 
@@ -91,6 +92,11 @@ final class ExpertStack {
     Expert expert(int i) {
         return new Expert(scale.get(i), lnW.get(i), lnB.get(i), downW.get(i), downB.get(i), upW.get(i),
                 upB.get(i));
+    }
+
+    /** Keeps this stack's arrays when the enclosing {@link NDScope} closes. */
+    void keep() {
+        arrays().forEach(NDScope::unregister);
     }
 
     void close() {

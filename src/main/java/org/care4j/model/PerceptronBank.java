@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
@@ -53,6 +54,8 @@ final class PerceptronBank {
 
     private NDArray grow(NDArray old, NDArray add) {
         NDArray out = old == null ? add.duplicate() : NDArrays.concat(new NDList(old, add), 0);
+        // Called inside a scope: the detached views of the new perceptron close with it, the bank stays.
+        NDScope.unregister(out);
         out.attach(manager);
         if (old != null) {
             old.close();

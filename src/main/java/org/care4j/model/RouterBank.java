@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
@@ -47,6 +48,8 @@ final class RouterBank {
                 weight.get(rows + ":")), 0);
         NDArray b = NDArrays.concat(new NDList(bias.get(":" + rows), router.bias().stopGradient(),
                 bias.get(rows + ":")), 0);
+        // Called inside a scope: the slices of the old bank close with it, the new bank stays.
+        NDScope.unregister(w, b);
         w.attach(manager);
         b.attach(manager);
         weight.close();
