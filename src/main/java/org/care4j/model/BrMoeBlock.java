@@ -152,18 +152,19 @@ public final class BrMoeBlock {
     }
 
     private Expert meanOfFirst(int n) {
+        ExpertStack first = experts.prefix(n);
         Map<String, NDArray> mean = new LinkedHashMap<>();
-        // The prefix views would otherwise keep the whole expert stack of this task alive after it grows.
-        try (NDScope scope = new NDScope()) {
-            ExpertStack first = experts.prefix(n);
-            Expert view = new Expert(first.scale, first.lnW, first.lnB, first.downW, first.downB, first.upW,
-                    first.upB);
-            view.parameters().forEach((k, v) -> {
-                NDArray m = v.mean(new int[] {0});
-                NDScope.unregister(m);
-                m.attach(manager);
-                mean.put(k, m);
-            });
+        Expert view = new Expert(first.scale, first.lnW, first.lnB, first.downW, first.downB, first.upW,
+                first.upB);
+        view.parameters().forEach((k, v) -> {
+            NDArray m = v.mean(new int[] {0});
+            NDScope.unregister(m);
+            m.attach(manager);
+            mean.put(k, m);
+        });
+        if (first != experts) {
+            // Views share the bank's storage: left open they would keep this bank alive after endTask.
+            first.close();
         }
         return Expert.of(mean);
     }
@@ -173,26 +174,25 @@ public final class BrMoeBlock {
         if (newExpert == null) {
             throw new IllegalStateException("no task is being learned");
         }
-        // Slices and detached views taken while growing the banks hold the old banks' storage; the scope
-        // closes them, so that nothing but the grown banks outlives the task.
-        try (NDScope scope = new NDScope()) {
-            ExpertStack added = ExpertStack.of(newExpert);
-            ExpertStack grown = experts == null ? added.copy(manager) : experts.concat(added, manager);
-            grown.keep();
-            if (experts != null) {
-                experts.close();
-            }
-            added.close();
-            experts = grown;
-            routers.append(newRouter);
-            perceptrons.append(newPerceptron);
-        }
-        closeAll(newExpert.parameters().values());
-        closeAll(List.of(newRouter.weight(), newRouter.bias(), newPerceptron.lnW(), newPerceptron.lnB(),
-                newPerceptron.weight(), newPerceptron.bias()));
+        freeze(List.of(newExpert), List.of(newRouter), List.of(newPerceptron));
         newExpert = null;
         newRouter = null;
         newPerceptron = null;
+    }
+
+    /** Appends tasks to the banks in one copy each, then closes the given tensors. */
+    private void freeze(List<Expert> addedExperts, List<Router> addedRouters,
+            List<ClassPerceptron> addedPerceptrons) {
+        ExpertStack grown = ExpertStack.concat(experts, addedExperts, manager);
+        if (experts != null) {
+            experts.close();
+        }
+        experts = grown;
+        routers.appendAll(addedRouters);
+        perceptrons.appendAll(addedPerceptrons);
+        addedExperts.forEach(e -> closeAll(e.parameters().values()));
+        addedRouters.forEach(r -> closeAll(List.of(r.weight(), r.bias())));
+        addedPerceptrons.forEach(c -> closeAll(List.of(c.lnW(), c.lnB(), c.weight(), c.bias())));
     }
 
     private static void closeAll(java.util.Collection<NDArray> arrays) {
@@ -313,7 +313,9 @@ public final class BrMoeBlock {
 
     /** Entropy {@code -sum p log(p + 1e-10)} of each of the first {@code tasks} perceptrons, per sample. */
     private double[][] entropies(NDArray rows, int tasks) {
-        NDArray logits = perceptrons.logits(rows, tasks);
+        // The picks are discrete, so no gradient flows through them: computed on detached rows, the
+        // perceptron logits of all T tasks are not kept for the backward pass.
+        NDArray logits = perceptrons.logits(rows.stopGradient(), tasks);
         int b = (int) rows.getShape().get(0);
         int classes = perceptrons.classOffset(tasks);
         double[] all = logits.toType(DataType.FLOAT64, false).toDoubleArray();
@@ -425,9 +427,20 @@ public final class BrMoeBlock {
         NDArray weights = masked.softmax(2).sum(new int[] {1});
         NDArray out = null;
         for (int e = 0; e < used; e++) {
-            NDArray term = expert(e).forward(za, dropout).mul(weights.get(":, " + e).reshape(b, 1, 1));
-            out = out == null ? term : out.add(term);
+            // One scope per expert frees its intermediates at once (autograd keeps what backward needs);
+            // otherwise every expert's activations would stay alive until the caller's scope ends.
+            NDArray sum;
+            try (NDScope scope = new NDScope()) {
+                NDArray term = expert(e).forward(za, dropout).mul(weights.get(":, " + e).reshape(b, 1, 1));
+                sum = out == null ? term : out.add(term);
+                NDScope.unregister(sum);
+            }
+            if (out != null) {
+                out.close();
+            }
+            out = sum;
         }
+        NDScope.register(out);
         return out;
     }
 
@@ -524,19 +537,34 @@ public final class BrMoeBlock {
         }
         closeAll(shared.parameters().values());
         shared = Expert.of(named(tensor, prefix + "shared_adapter."));
+        List<Expert> loadedExperts = new ArrayList<>();
+        List<Router> loadedRouters = new ArrayList<>();
+        List<ClassPerceptron> loadedPerceptrons = new ArrayList<>();
         for (int t = 0; t < tasks; t++) {
             String i = "." + t + ".";
             Expert e = Expert.of(named(tensor, prefix + "adapter" + i));
             Router r = new Router(tensor.apply(prefix + "router" + i + "weight"),
                     tensor.apply(prefix + "router" + i + "bias"));
+            if (r.width() != t + 1) {
+                throw new IllegalArgumentException("router of task " + t + " needs " + (t + 1) + " outputs, has "
+                        + r.width());
+            }
             ClassPerceptron c = new ClassPerceptron(tensor.apply(prefix + "latent_head" + i + "0.weight"),
                     tensor.apply(prefix + "latent_head" + i + "0.bias"),
                     tensor.apply(prefix + "latent_head" + i + "1.weight"),
                     tensor.apply(prefix + "latent_head" + i + "1.bias"));
-            beginTask(e, r, c);
-            if (t < tasks - 1 || !learning) {
-                endTask();
-            }
+            loadedExperts.add(e);
+            loadedRouters.add(r);
+            loadedPerceptrons.add(c);
+        }
+        int frozen = learning ? tasks - 1 : tasks;
+        if (frozen > 0) {
+            freeze(loadedExperts.subList(0, frozen), loadedRouters.subList(0, frozen),
+                    loadedPerceptrons.subList(0, frozen));
+        }
+        if (learning && tasks > 0) {
+            beginTask(loadedExperts.get(tasks - 1), loadedRouters.get(tasks - 1),
+                    loadedPerceptrons.get(tasks - 1));
         }
     }
 

@@ -2,6 +2,7 @@ package org.care4j.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -95,6 +96,7 @@ public final class Expert {
         Map<String, NDArray> c = new LinkedHashMap<>();
         parameters().forEach((k, v) -> {
             NDArray d = v.stopGradient().duplicate();
+            NDScope.unregister(d);
             d.attach(manager);
             c.put(k, d);
         });

@@ -56,6 +56,7 @@ final class ExpertStack {
         for (int i = 0; i < c.length; i++) {
             c[i] = NDArrays.concat(new NDList(a.get(i), b.get(i)), 0);
             if (manager != null) {
+                NDScope.unregister(c[i]);
                 c[i].attach(manager);
             }
         }
@@ -65,10 +66,37 @@ final class ExpertStack {
     /** A detached copy on {@code manager}. */
     ExpertStack copy(NDManager manager) {
         NDArray[] c = arrays().stream().map(a -> {
-            NDArray d = a.stopGradient().duplicate();
-            d.attach(manager);
-            return d;
+            try (NDArray detached = a.stopGradient()) {
+                NDArray d = detached.duplicate();
+                NDScope.unregister(d);
+                d.attach(manager);
+                return d;
+            }
         }).toArray(NDArray[]::new);
+        return new ExpertStack(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
+    }
+
+    /**
+     * {@code front} (null for none) followed by {@code added}, detached, in one copy on {@code manager};
+     * neither input is closed.
+     */
+    static ExpertStack concat(ExpertStack front, List<Expert> added, NDManager manager) {
+        NDArray[] c = new NDArray[Expert.NAMES.size()];
+        for (int i = 0; i < c.length; i++) {
+            NDList parts = new NDList();
+            for (Expert e : added) {
+                try (NDArray detached = e.parameters().get(Expert.NAMES.get(i)).stopGradient()) {
+                    parts.add(detached.expandDims(0));
+                }
+            }
+            NDArray out = front == null ? NDArrays.concat(parts, 0)
+                    : NDArrays.concat(new NDList(front.arrays().get(i)).addAll(parts), 0);
+            NDScope.unregister(out);
+            out.attach(manager);
+            // The expanded handles share storage with the added experts; closing them frees nothing they own.
+            parts.close();
+            c[i] = out;
+        }
         return new ExpertStack(c[0], c[1], c[2], c[3], c[4], c[5], c[6]);
     }
 
@@ -95,10 +123,6 @@ final class ExpertStack {
     }
 
     /** Keeps this stack's arrays when the enclosing {@link NDScope} closes. */
-    void keep() {
-        arrays().forEach(NDScope::unregister);
-    }
-
     void close() {
         arrays().forEach(NDArray::close);
     }

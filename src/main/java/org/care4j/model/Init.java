@@ -22,7 +22,7 @@ final class Init {
         for (int i = 0; i < v.length; i++) {
             v[i] = (rng.nextDouble() * 2 - 1) * bound;
         }
-        return manager.create(v, new Shape(shape)).toType(type, false);
+        return create(manager, v, new Shape(shape), type);
     }
 
     /** timm {@code trunc_normal_(std)}: normal draws truncated to [-2, 2] (absolute), redrawn when outside. */
@@ -35,6 +35,20 @@ final class Init {
             } while (x < -2 || x > 2);
             v[i] = x;
         }
-        return manager.create(v, new Shape(shape)).toType(type, false);
+        return create(manager, v, new Shape(shape), type);
+    }
+
+    /**
+     * {@code values} as a tensor of {@code type}. The float64 staging tensor is closed once converted: left
+     * attached to the manager it would hold twice the parameter's memory for the model's whole life.
+     */
+    static NDArray create(NDManager manager, double[] values, Shape shape, DataType type) {
+        NDArray staged = manager.create(values, shape);
+        if (type == DataType.FLOAT64) {
+            return staged;
+        }
+        NDArray typed = staged.toType(type, false);
+        staged.close();
+        return typed;
     }
 }

@@ -8,6 +8,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The frozen class perceptrons of one block, packed: {@code lnW, lnB: [T, d]}, and the Linear rows of all
@@ -44,22 +46,41 @@ final class PerceptronBank {
     }
 
     void append(ClassPerceptron p) {
-        lnW = grow(lnW, p.lnW().stopGradient().expandDims(0));
-        lnB = grow(lnB, p.lnB().stopGradient().expandDims(0));
-        weight = grow(weight, p.weight().stopGradient());
-        bias = grow(bias, p.bias().stopGradient());
-        offsets = Arrays.copyOf(offsets, offsets.length + 1);
-        offsets[offsets.length - 1] = offsets[offsets.length - 2] + p.classes();
+        appendAll(List.of(p));
     }
 
-    private NDArray grow(NDArray old, NDArray add) {
-        NDArray out = old == null ? add.duplicate() : NDArrays.concat(new NDList(old, add), 0);
-        // Called inside a scope: the detached views of the new perceptron close with it, the bank stays.
+    /** Appends perceptrons of tasks {@code size()}, {@code size() + 1}, ... in one copy of the bank. */
+    void appendAll(List<ClassPerceptron> added) {
+        lnW = grow(lnW, added, ClassPerceptron::lnW, true);
+        lnB = grow(lnB, added, ClassPerceptron::lnB, true);
+        weight = grow(weight, added, ClassPerceptron::weight, false);
+        bias = grow(bias, added, ClassPerceptron::bias, false);
+        int at = offsets.length;
+        offsets = Arrays.copyOf(offsets, offsets.length + added.size());
+        for (ClassPerceptron p : added) {
+            offsets[at] = offsets[at - 1] + p.classes();
+            at++;
+        }
+    }
+
+    private NDArray grow(NDArray old, List<ClassPerceptron> added, Function<ClassPerceptron, NDArray> part,
+            boolean row) {
+        // Detached handles and views share storage with their source; each is closed once copied.
+        NDList parts = new NDList();
+        for (ClassPerceptron p : added) {
+            NDArray detached = part.apply(p).stopGradient();
+            parts.add(row ? detached.expandDims(0) : detached);
+            if (row) {
+                detached.close();
+            }
+        }
+        if (old != null) {
+            parts.add(0, old);
+        }
+        NDArray out = parts.size() == 1 ? parts.get(0).duplicate() : NDArrays.concat(parts, 0);
         NDScope.unregister(out);
         out.attach(manager);
-        if (old != null) {
-            old.close();
-        }
+        parts.close();
         return out;
     }
 
@@ -72,26 +93,34 @@ final class PerceptronBank {
     /**
      * Logits of the first {@code tasks} perceptrons, each on its own expert's class-token row.
      *
+     * <p>Consecutive tasks with the same class count form one batched product {@code [k, B, d] x [k, d, c]}
+     * over a view of the packed weights, so no per-class copy of the rows ({@code [B, C, d]}, which grows
+     * with T) is ever formed; with equal tasks that is a single product.
+     *
      * @param rows {@code u: [B, E, d]} with E at least {@code tasks}
      * @return {@code [B, offset(tasks)]}: task t's logits in columns {@code [offset(t), offset(t + 1))}
      */
     NDArray logits(NDArray rows, int tasks) {
         long b = rows.getShape().get(0);
         long d = rows.getShape().get(2);
-        int classes = offsets[tasks];
         NDArray u = rows.get(":, :" + tasks + ", :");
         NDArray n = VisionTransformer.layerNorm(u, ones, zeros, Expert.EPS).mul(lnW.get(":" + tasks))
                 .add(lnB.get(":" + tasks));
-        long[] pick = new long[(int) b * classes];
-        for (int i = 0; i < b; i++) {
-            for (int t = 0; t < tasks; t++) {
-                for (int c = offsets[t]; c < offsets[t + 1]; c++) {
-                    pick[i * classes + c] = (long) i * tasks + t;
-                }
+        NDList runs = new NDList();
+        for (int t = 0; t < tasks; ) {
+            int c = offsets[t + 1] - offsets[t];
+            int end = t + 1;
+            while (end < tasks && offsets[end + 1] - offsets[end] == c) {
+                end++;
             }
+            int k = end - t;
+            NDArray w = weight.get(offsets[t] + ":" + offsets[end]).reshape(k, c, d);
+            NDArray x = n.get(":, " + t + ":" + end + ", :").transpose(1, 0, 2);
+            runs.add(x.matMul(w.transpose(0, 2, 1)).transpose(1, 0, 2).reshape(b, (long) k * c));
+            t = end;
         }
-        NDArray perClass = n.reshape(-1, d).get(rows.getManager().create(pick)).reshape(b, classes, d);
-        return perClass.mul(weight.get(":" + classes)).sum(new int[] {2}).add(bias.get(":" + classes));
+        NDArray logits = runs.size() == 1 ? runs.get(0) : NDArrays.concat(runs, 1);
+        return logits.add(bias.get(":" + offsets[tasks]));
     }
 
     void close() {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import java.util.List;
 
 /**
  * The frozen routers of one block, packed: router t owns rows {@code [t(t+1)/2, (t+1)(t+2)/2)} of
@@ -39,24 +40,45 @@ final class RouterBank {
     }
 
     void append(Router router) {
-        if (router.width() != count + 1) {
-            throw new IllegalArgumentException("router " + count + " must have " + (count + 1) + " outputs, has "
-                    + router.width());
+        appendAll(List.of(router));
+    }
+
+    /**
+     * Appends routers {@code size()}, {@code size() + 1}, ... in one copy of the bank (loading many tasks
+     * one by one would copy the bank once per task, T^3 / 6 rows in all).
+     */
+    void appendAll(List<Router> added) {
+        for (int i = 0; i < added.size(); i++) {
+            Router router = added.get(i);
+            if (router.width() != count + i + 1) {
+                throw new IllegalArgumentException("router " + (count + i) + " must have " + (count + i + 1)
+                        + " outputs, has " + router.width());
+            }
         }
         long rows = offset(count);
-        NDArray w = NDArrays.concat(new NDList(weight.get(":" + rows), router.weight().stopGradient(),
-                weight.get(rows + ":")), 0);
-        NDArray b = NDArrays.concat(new NDList(bias.get(":" + rows), router.bias().stopGradient(),
-                bias.get(rows + ":")), 0);
-        // Called inside a scope: the slices of the old bank close with it, the new bank stays.
-        NDScope.unregister(w, b);
+        // Views and detached handles share storage with what they come from: each is closed once copied, or
+        // it would keep every former bank alive.
+        NDList weights = new NDList(weight.get(":" + rows));
+        NDList biases = new NDList(bias.get(":" + rows));
+        for (Router r : added) {
+            weights.add(r.weight().stopGradient());
+            biases.add(r.bias().stopGradient());
+        }
+        weights.add(weight.get(rows + ":"));
+        biases.add(bias.get(rows + ":"));
+        NDArray w = NDArrays.concat(weights, 0);
+        NDArray b = NDArrays.concat(biases, 0);
+        weights.close();
+        biases.close();
+        NDScope.unregister(w);
         w.attach(manager);
+        NDScope.unregister(b);
         b.attach(manager);
         weight.close();
         bias.close();
         weight = w;
         bias = b;
-        count++;
+        count += added.size();
     }
 
     /** A view of router {@code t}. */

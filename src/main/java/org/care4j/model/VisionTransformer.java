@@ -353,11 +353,13 @@ public final class VisionTransformer {
         for (int i = 0; i < n; i++) {
             v[i] = rng.nextGaussian() * std;
         }
-        return manager.create(v, new Shape(shape)).toType(type, false);
+        return Init.create(manager, v, new Shape(shape), type);
     }
 
     private static NDArray gain(NDManager manager, Random rng, int width, DataType type) {
-        return normal(manager, rng, type, 0.02, width).add(1);
+        try (NDArray deviation = normal(manager, rng, type, 0.02, width)) {
+            return deviation.add(1);
+        }
     }
 
     /** Reads named tensors under a prefix, with errors that name the file and the tensor. */
