@@ -27,6 +27,7 @@ public final class AperAdapterLearner implements Learner {
     private final AdaptFormer adapted;
     private final AdapterTuning.Settings settings;
     private final PrototypeClassifier prototypes;
+    private final FeatureMemo memo;
     private final NDManager manager;
     private boolean tuned;
 
@@ -38,6 +39,7 @@ public final class AperAdapterLearner implements Learner {
         this.settings = settings;
         this.manager = manager;
         this.prototypes = new PrototypeClassifier(2 * adapted.backbone().width(), manager);
+        this.memo = new FeatureMemo(this::features, 2 * adapted.backbone().width(), FeatureMemo.DEFAULT_BYTES);
     }
 
     @Override
@@ -83,8 +85,14 @@ public final class AperAdapterLearner implements Learner {
 
     @Override
     public Prediction predict(NDArray images) {
+        if (!tuned) {
+            throw new IllegalStateException("no class learned yet");
+        }
         try (NDScope scope = new NDScope()) {
-            float[] scores = prototypes.scores(features(images)).toType(DataType.FLOAT32, false).toFloatArray();
+            // Frozen and adapted features both stay fixed once the first task is learned (and nothing is
+            // predicted before), so each test image's feature is computed once per run.
+            float[] scores = prototypes.scores(memo.features(images)).toType(DataType.FLOAT32, false)
+                    .toFloatArray();
             return new Prediction(scores, prototypes.classes(), List.of(), List.of());
         }
     }

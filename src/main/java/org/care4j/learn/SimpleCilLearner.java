@@ -20,6 +20,7 @@ import org.care4j.model.VisionTransformer;
 public final class SimpleCilLearner implements Learner {
 
     private final UnaryOperator<NDArray> features;
+    private final FeatureMemo memo;
     private final PrototypeClassifier prototypes;
 
     /** SimpleCIL on the class-token feature of {@code backbone}. */
@@ -35,6 +36,7 @@ public final class SimpleCilLearner implements Learner {
      */
     public SimpleCilLearner(int width, UnaryOperator<NDArray> features, NDManager manager) {
         this.features = features;
+        this.memo = new FeatureMemo(features, width, FeatureMemo.DEFAULT_BYTES);
         this.prototypes = new PrototypeClassifier(width, manager);
     }
 
@@ -51,7 +53,8 @@ public final class SimpleCilLearner implements Learner {
     @Override
     public Prediction predict(NDArray images) {
         try (NDScope scope = new NDScope()) {
-            float[] scores = prototypes.scores(features.apply(images)).toType(DataType.FLOAT32, false)
+            // The backbone never changes, so each test image's feature is computed once per run.
+            float[] scores = prototypes.scores(memo.features(images)).toType(DataType.FLOAT32, false)
                     .toFloatArray();
             return new Prediction(scores, prototypes.classes(), List.of(), List.of());
         }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,6 +60,28 @@ class SimpleCilLearnerTest {
             assertEquals(new Shape(3, 3), prototypes.getShape());
             assertArrayEquals(new float[] {2, 1, 0, 0, 2, 1, 1, 1, 2}, prototypes.toFloatArray(), 0f);
             assertEquals(9, learner.parametersAdded());
+        }
+    }
+
+    @Test
+    void eachTestImageGoesThroughTheFrozenBackboneOnce() {
+        int[] rows = {0};
+        UnaryOperator<NDArray> counting = x -> {
+            rows[0] += (int) x.getShape().get(0);
+            return MEAN_COLOUR.apply(x);
+        };
+        try (NDManager manager = NDManager.newBaseManager();
+                SimpleCilLearner learner = new SimpleCilLearner(3, counting, manager)) {
+            learner.learnTask(new ColourTask(0, 0, new float[][] {{1, 0, 0}, {0, 1, 0}}, new long[] {0, 1}));
+            assertEquals(2, rows[0]);
+            float[] first = learner.predict(images(manager, new float[][] {{1, 0, 0}, {0, 0, 1}})).scores();
+            assertEquals(4, rows[0]);
+            // One image seen before, one new: only the new one is computed, and the old one scores the same.
+            float[] second = learner.predict(images(manager, new float[][] {{0, 2, 1}, {0, 0, 1}})).scores();
+            assertEquals(5, rows[0]);
+            assertArrayEquals(Arrays.copyOfRange(first, 2, 4), Arrays.copyOfRange(second, 2, 4));
+            float r5 = (float) Math.sqrt(5);
+            assertArrayEquals(new float[] {0, 2 / r5}, Arrays.copyOfRange(second, 0, 2), 1e-6f);
         }
     }
 
