@@ -35,6 +35,10 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Run folder for results.json and checkpoints (default: runs/<prefix>).")
     Path out;
 
+    @Option(names = "--method", paramLabel = "METHOD", description = "Learning method: care, simplecil, "
+            + "aper_adapter or finetune (overrides the key \"method\").")
+    String method;
+
     @Option(names = "--set", description = "Override a config key, e.g. --set tuned_epoch=2 (repeatable).")
     Map<String, String> overrides = new LinkedHashMap<>();
 
@@ -61,6 +65,9 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CareException("--set: " + e.getMessage());
             }
+        }
+        if (method != null) {
+            cfg = cfg.withOverrides(Map.of("method", method), "--method");
         }
         Path data = dataRoot != null ? dataRoot : env("CARE_DATA");
         if (data != null) {

@@ -22,6 +22,8 @@ import org.care4j.eval.RunResults;
 import org.care4j.eval.TaskEvaluation;
 import org.care4j.eval.TaskRecord;
 import org.care4j.io.SafeTensors;
+import org.care4j.io.SafeTensorsWriter;
+import org.care4j.model.AdaptFormer;
 import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.VisionTransformer;
@@ -208,6 +210,14 @@ public final class ContinualRun {
                 return new CareLearner(net, careSettings(seed), careStatistics(vit.width()), Routing.SPARSE,
                         manager);
             }
+            case SIMPLECIL:
+                return new SimpleCilLearner(vit, manager);
+            case APER_ADAPTER:
+                return new AperAdapterLearner(AdaptFormer.create(vit, config.adapterDim(), 0.1f, seed, manager),
+                        adapterTuning(seed), manager);
+            case FINETUNE:
+                return new FineTuneLearner(AdaptFormer.create(vit, config.adapterDim(), 0.1f, seed, manager),
+                        adapterTuning(seed), manager);
             default:
                 throw new CareException(config.source() + ": key \"method\": \""
                         + config.method().name().toLowerCase() + "\" is not available in this build");
@@ -249,6 +259,12 @@ public final class ContinualRun {
         return new CareLearner.Settings(config.tunedEpoch(), config.initLr(), config.minLr(), config.weightDecay(),
                 config.batchSize(), config.scale(), config.margin(), config.auxCosLoss(), config.selfDistLoss(),
                 config.crctEpochs(), config.caLr(), decay, config.iterPred(), seed);
+    }
+
+    /** The baselines' adapter training: the budget and loss scale of CaRE's first task. */
+    private AdapterTuning.Settings adapterTuning(long seed) {
+        return new AdapterTuning.Settings(config.tunedEpoch(), config.initLr(), config.minLr(), config.weightDecay(),
+                config.scale(), seed);
     }
 
     private static int[] positions(ContinualBenchmark benchmark, int task) {

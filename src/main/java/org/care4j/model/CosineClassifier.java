@@ -23,14 +23,15 @@ public final class CosineClassifier {
     private final NDManager manager;
     private final List<NDArray> heads = new ArrayList<>();
 
-    CosineClassifier(int width, DataType type, NDManager manager) {
+    /** An empty classifier for features of width {@code width}; heads are created on {@code manager}. */
+    public CosineClassifier(int width, DataType type, NDManager manager) {
         this.width = width;
         this.type = type;
         this.manager = manager;
     }
 
     /** Adds a head of {@code classes} rows, trunc-normal std 0.02. */
-    void addHead(int classes, Random rng) {
+    public void addHead(int classes, Random rng) {
         heads.add(Init.truncNormal(manager, rng, type, 0.02, classes, width));
     }
 
@@ -62,7 +63,8 @@ public final class CosineClassifier {
         return v.div(Scalar.atLeast(v.norm(new int[] {1}, true), 1e-12));
     }
 
-    void close() {
+    /** Closes every head. */
+    public void close() {
         heads.forEach(NDArray::close);
     }
 }
