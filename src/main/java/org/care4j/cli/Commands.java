@@ -36,7 +36,11 @@ final class Commands {
             return Boolean.parseBoolean(v);
         }
         try {
-            return v.contains(".") || v.contains("e") ? Double.parseDouble(v) : Long.parseLong(v);
+            // Not a conditional expression: "c ? Double : Long" would promote the Long to a double.
+            if (v.contains(".") || v.contains("e")) {
+                return Double.parseDouble(v);
+            }
+            return Long.parseLong(v);
         } catch (NumberFormatException e) {
             return v;
         }
