@@ -18,7 +18,7 @@ import picocli.CommandLine.Option;
         version = "care4j 0.1.0",
         description = "CaRE continual learning on a frozen Vision Transformer.",
         subcommands = {CommandLine.HelpCommand.class, RunCommand.class, BenchCommand.class, DataCommand.class,
-            ReportCommand.class})
+            ReportCommand.class, LearnCommand.class, PredictCommand.class, InspectCommand.class})
 public final class Care implements Callable<Integer> {
 
     @Option(names = "--verbose", description = "Show stack traces and debug logging.", scope =

@@ -251,6 +251,11 @@ public final class RunConfig {
         } catch (JsonProcessingException e) {
             throw new CareException(source + ": not valid JSON: " + e.getOriginalMessage()
                     + location(e), e);
+        } catch (NumberFormatException e) {
+            // Jackson reports a decimal whose exponent BigDecimal cannot hold this way, not as a parse error.
+            String problem = String.valueOf(e.getMessage());
+            throw new CareException(source + ": not valid JSON: a number out of range: "
+                    + (problem.length() <= 100 ? problem : problem.substring(0, 97) + "..."), e);
         }
         return fromJson(root, source, baseDir);
     }

@@ -1,6 +1,7 @@
 package org.care4j.data;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -48,6 +49,10 @@ public final class Cifar100 {
     /** Number of fine classes. */
     public static final int CLASSES = 100;
 
+    /** The files of both layouts, in the order a folder is read. */
+    private static final List<String> FILE_NAMES =
+            List.of("train.bin", "test.bin", "fine_label_names.txt", "train", "test", "meta");
+
     private final ImageDataset train;
     private final ImageDataset test;
     private final List<String> names;
@@ -86,14 +91,7 @@ public final class Cifar100 {
         Parts parts = new Parts();
         try {
             if (Files.isDirectory(path)) {
-                for (String name :
-                        List.of(
-                                "train.bin",
-                                "test.bin",
-                                "fine_label_names.txt",
-                                "train",
-                                "test",
-                                "meta")) {
+                for (String name : FILE_NAMES) {
                     Path file = path.resolve(name);
                     if (Files.isRegularFile(file)) {
                         try (InputStream in =
@@ -112,6 +110,34 @@ public final class Cifar100 {
             throw new CareException(path + ": cannot read CIFAR-100: " + e.getMessage(), e);
         }
         return parts.build(path);
+    }
+
+    /**
+     * Reads the files of a layout held in memory, by file name, exactly as {@link #read} reads them
+     * from a folder; parsers and fuzz tests use it to skip the disk.
+     *
+     * @param source the folder the files stand for, in messages
+     */
+    static Cifar100 read(Map<String, byte[]> files, Path source) {
+        Parts parts = new Parts();
+        try {
+            for (String name : FILE_NAMES) {
+                byte[] bytes = files.get(name);
+                if (bytes != null) {
+                    parts.accept(
+                            name,
+                            source.resolve(name).toString(),
+                            new ByteArrayInputStream(bytes),
+                            bytes.length);
+                }
+            }
+        } catch (EOFException e) {
+            throw new CareException(
+                    source + ": file ends early, truncated download? (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw new CareException(source + ": cannot read CIFAR-100: " + e.getMessage(), e);
+        }
+        return parts.build(source);
     }
 
     private static void readArchive(Path archive, Parts parts) throws IOException {

@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * looked up, alpha is dropped (not composited).
  *
  * <p>A file that is not one of the three formats, is truncated or is otherwise corrupt raises
- * {@link BadImageException} naming the file and the problem. Thread-safe: each call uses its own
- * reader.
+ * {@link BadImageException} naming the file and the problem. The width and height are read from the
+ * header first, and an image of more than {@link #MAX_PIXELS} pixels is refused before any pixel
+ * memory is allocated, so a small file that claims to be 20000x20000 cannot exhaust the heap.
+ * Thread-safe: each call uses its own reader.
  */
 public final class ImageDecoder {
 
@@ -44,6 +46,55 @@ public final class ImageDecoder {
 
     /** File name extensions (lower case, without the dot) this decoder reads. */
     public static final List<String> EXTENSIONS = List.of("jpg", "jpeg", "png", "bmp");
+
+    /**
+     * Largest image decoded, in pixels (100 megapixels, e.g. 10000x10000): about 300 MB as RGB
+     * bytes, and as much again while javax.imageio holds its own raster.
+     */
+    public static final long MAX_PIXELS = 100_000_000L;
+
+    /** Width and height of an image as its header states them. */
+    public record Size(int width, int height) {
+        @Override
+        public String toString() {
+            return width + "x" + height;
+        }
+    }
+
+    /**
+     * Reads only the header of a file: its format and its size, without decoding pixels.
+     *
+     * @throws BadImageException if the file cannot be read, is not JPEG, PNG or BMP, has a header
+     *     that cannot be parsed, or states more than {@link #MAX_PIXELS} pixels
+     */
+    public static Size size(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new BadImageException(file.toString(), "cannot read file: " + e.getMessage(), e);
+        }
+        String source = file.toString();
+        String format = checkedFormat(bytes, source);
+        ImageReader reader = readerFor(format);
+        try (ImageInputStream in =
+                ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
+            reader.setInput(in, true, true);
+            return checkedSize(reader, format, source);
+        } catch (BadImageException e) {
+            throw e;
+        } catch (IIOException e) {
+            throw new BadImageException(
+                    source,
+                    "corrupt " + format.toUpperCase(Locale.ROOT) + " header: " + describe(e),
+                    e);
+        } catch (IOException | RuntimeException e) {
+            throw new BadImageException(
+                    source, "corrupt " + format.toUpperCase(Locale.ROOT) + " header: " + e, e);
+        } finally {
+            reader.dispose();
+        }
+    }
 
     /** Reads and decodes a file. */
     public static RgbImage decode(Path file) {
@@ -62,22 +113,18 @@ public final class ImageDecoder {
      * @param source the file or archive entry, for messages
      */
     public static RgbImage decode(byte[] bytes, String source) {
-        String format = formatOf(bytes);
-        if (format == null) {
-            throw new BadImageException(source, "not a JPEG, PNG or BMP file (unknown signature)");
-        }
-        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
-        if (!readers.hasNext()) {
-            throw new IllegalStateException("no javax.imageio reader for " + format);
-        }
-        ImageReader reader = readers.next();
+        String format = checkedFormat(bytes, source);
+        ImageReader reader = readerFor(format);
         List<String> warnings = new ArrayList<>();
         reader.addIIOReadWarningListener((r, warning) -> warnings.add(warning));
         BufferedImage image;
         try (ImageInputStream in =
                 ImageIO.createImageInputStream(new ByteArrayInputStream(bytes))) {
             reader.setInput(in, true, true);
+            checkedSize(reader, format, source);
             image = reader.read(0);
+        } catch (BadImageException e) {
+            throw e;
         } catch (IIOException e) {
             throw new BadImageException(
                     source, "corrupt " + format.toUpperCase(Locale.ROOT) + ": " + describe(e), e);
@@ -105,6 +152,45 @@ public final class ImageDecoder {
             LOG.debug("{}: {}", source, warning);
         }
         return toRgb(image, source);
+    }
+
+    private static String checkedFormat(byte[] bytes, String source) {
+        String format = formatOf(bytes);
+        if (format == null) {
+            throw new BadImageException(source, "not a JPEG, PNG or BMP file (unknown signature)");
+        }
+        return format;
+    }
+
+    private static ImageReader readerFor(String format) {
+        Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format);
+        if (!readers.hasNext()) {
+            throw new IllegalStateException("no javax.imageio reader for " + format);
+        }
+        return readers.next();
+    }
+
+    /** The header's size, refused above {@link #MAX_PIXELS} before the reader allocates a raster. */
+    private static Size checkedSize(ImageReader reader, String format, String source)
+            throws IOException {
+        Size size = new Size(reader.getWidth(0), reader.getHeight(0));
+        if (size.width() < 1 || size.height() < 1) {
+            throw new BadImageException(
+                    source,
+                    "corrupt " + format.toUpperCase(Locale.ROOT) + ": header states " + size);
+        }
+        if ((long) size.width() * size.height() > MAX_PIXELS) {
+            throw new BadImageException(
+                    source,
+                    String.format(
+                            Locale.ROOT,
+                            "image of %s pixels (%.0f megapixels) exceeds the limit of %d"
+                                    + " megapixels",
+                            size,
+                            (double) size.width() * size.height() / 1e6,
+                            MAX_PIXELS / 1_000_000));
+        }
+        return size;
     }
 
     /** The javax.imageio format name for a file's signature, or null. */

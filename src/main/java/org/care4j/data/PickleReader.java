@@ -131,6 +131,8 @@ final class PickleReader {
     private final List<Object> stack = new ArrayList<>();
     private final Deque<Integer> marks = new ArrayDeque<>();
     private final Map<Long, Object> memo = new HashMap<>();
+    // Arrays made by _reconstruct whose BUILD has not come yet; none may be left at STOP.
+    private final Set<NumpyArray> unbuilt = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
     private long offset;
 
     private PickleReader(InputStream in, String source) {
@@ -177,23 +179,24 @@ final class PickleReader {
                                     ? Boolean.FALSE
                                     : line.equals("01")
                                             ? Boolean.TRUE
-                                            : (Object) Long.parseLong(line));
+                                            : (Object) decimal(line, at));
                 }
                 case 'L' -> {
                     String line = line();
                     push(
                             integer(
-                                    new BigInteger(
+                                    bigDecimal(
                                             line.endsWith("L")
                                                     ? line.substring(0, line.length() - 1)
-                                                    : line)));
+                                                    : line,
+                                            at)));
                 }
                 case 'J' -> push((long) (int) u32());
                 case 'K' -> push((long) u8());
                 case 'M' -> push((long) (u8() | (u8() << 8)));
                 case 0x8a -> push(littleEndianInteger(bytes(u8())));
                 case 0x8b -> push(littleEndianInteger(bytes(length(u32(), at))));
-                case 'F' -> push(Double.parseDouble(line()));
+                case 'F' -> push(floating(line(), at));
                 case 'G' -> push(ByteBuffer.wrap(bytes(8)).getDouble());
                 case 'T' -> push(bytes(length(u32(), at)));
                 case 'U' -> push(bytes(u8()));
@@ -241,11 +244,11 @@ final class PickleReader {
                     List<Object> items = popMark(at);
                     putAll(dict(peek(at), at), items, at);
                 }
-                case 'p' -> memo.put(Long.parseLong(line()), peek(at));
+                case 'p' -> memo.put(decimal(line(), at), peek(at));
                 case 'q' -> memo.put((long) u8(), peek(at));
                 case 'r' -> memo.put(u32(), peek(at));
                 case 0x94 -> memo.put((long) memo.size(), peek(at));
-                case 'g' -> push(memoGet(Long.parseLong(line()), at));
+                case 'g' -> push(memoGet(decimal(line(), at), at));
                 case 'h' -> push(memoGet(u8(), at));
                 case 'j' -> push(memoGet(u32(), at));
                 case 'c' -> push(global(line() + "." + line(), at));
@@ -302,7 +305,9 @@ final class PickleReader {
                     || !cls.qualifiedName().equals(NDARRAY)) {
                 throw fail(at, name + " may only rebuild numpy.ndarray");
             }
-            return new NumpyArray();
+            NumpyArray a = new NumpyArray();
+            unbuilt.add(a);
+            return a;
         }
         if (name.equals(DTYPE)) {
             if (args.isEmpty() || !(text(args.get(0)) instanceof String code)) {
@@ -370,6 +375,7 @@ final class PickleReader {
         }
         boolean fortran = Boolean.TRUE.equals(state.get(3)) || Long.valueOf(1).equals(state.get(3));
         fill((NumpyArray) target, t, shape, fortran, raw, at);
+        unbuilt.remove(target);
     }
 
     private void fill(
@@ -419,6 +425,9 @@ final class PickleReader {
     private Object finish(Object value, long at) {
         if (value instanceof Global || value instanceof DType) {
             throw fail(at, "the pickle's result is not data");
+        }
+        if (!unbuilt.isEmpty()) {
+            throw fail(at, "an ndarray was rebuilt without its state (no BUILD)");
         }
         return value;
     }
@@ -563,6 +572,39 @@ final class PickleReader {
             s.append((char) c);
         }
         return s.toString();
+    }
+
+    /** A text-protocol integer (INT, PUT, GET); pickle writes them in decimal. */
+    private long decimal(String line, long at) {
+        try {
+            return Long.parseLong(line.strip());
+        } catch (NumberFormatException e) {
+            throw fail(at, "not a decimal integer: " + shown(line));
+        }
+    }
+
+    private BigInteger bigDecimal(String line, long at) {
+        // BigInteger parsing is quadratic in the digits; no real pickle holds a longer LONG.
+        if (line.length() > 10_000) {
+            throw fail(at, "LONG of " + line.length() + " digits is too long");
+        }
+        try {
+            return new BigInteger(line.strip());
+        } catch (NumberFormatException e) {
+            throw fail(at, "not a decimal integer: " + shown(line));
+        }
+    }
+
+    private double floating(String line, long at) {
+        try {
+            return Double.parseDouble(line);
+        } catch (NumberFormatException e) {
+            throw fail(at, "not a float: " + shown(line));
+        }
+    }
+
+    private static String shown(String line) {
+        return "'" + (line.length() <= 40 ? line : line.substring(0, 37) + "...") + "'";
     }
 
     private static String utf8(byte[] b) {
