@@ -17,7 +17,7 @@ class RunCommandTest {
     @Test
     void anUnknownMethodIsOneLineNamingTheOptionAndTheChoices(@TempDir Path dir) throws Exception {
         Path config = dir.resolve("c.json");
-        Files.copy(Path.of("configs/cpu/quickstart.json"), config);
+        Files.copy(Path.of("configs/quickstart.json"), config);
         PrintStream saved = System.err;
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code;
