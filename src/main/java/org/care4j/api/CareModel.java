@@ -238,7 +238,7 @@ public final class CareModel implements AutoCloseable {
         String sha = backboneDigest(file);
         NDManager manager = NDManager.newBaseManager();
         try {
-            VisionTransformer vit = loadBackbone(file, config.imageSize(), manager);
+            VisionTransformer vit = loadBackbone(file, config.imageSize(), config, manager);
             VisionTransformer.Architecture a = vit.architecture();
             ModelManifest.Backbone identity = new ModelManifest.Backbone(file.getFileName().toString(),
                     file.toString(), sha, size(file), a.depth(), a.width(), a.heads(), a.patch(), a.mlpWidth(),
@@ -564,8 +564,9 @@ public final class CareModel implements AutoCloseable {
             String which = byTask.entrySet().stream().map(e -> e.getValue().stream().map(c -> "\"" + c + "\"")
                     .collect(Collectors.joining(", ")) + " (task " + (e.getKey() + 1) + " \""
                     + tasks.get(e.getKey()).name() + "\")").collect(Collectors.joining(", "));
-            throw new CareException((known.size() == 1 ? "class " : "classes ") + which + (known.size() == 1 ? " is" : " are")
-                    + " already known to the model; a task brings new classes only");
+            throw new CareException((known.size() == 1 ? "class " : "classes ") + which
+                    + (known.size() == 1 ? " is" : " are") + " already known to the model; a task brings new classes"
+                    + " only");
         }
         InputImages.check(task.train(), MIN_TRAINING_IMAGES, "training", true);
         if (!task.test().isEmpty()) {
@@ -659,7 +660,23 @@ public final class CareModel implements AutoCloseable {
     }
 
     private static VisionTransformer loadBackbone(Path file, int imageSize, NDManager manager) {
+        return loadBackbone(file, imageSize, null, manager);
+    }
+
+    /**
+     * @param config the config that asks for {@code imageSize}, named when the size does not suit the patch size;
+     *     null when the size comes from a saved model
+     */
+    private static VisionTransformer loadBackbone(Path file, int imageSize, RunConfig config, NDManager manager) {
         try (SafeTensors weights = SafeTensors.open(file)) {
+            String patchWeights = "patch_embed.proj.weight";
+            if (config != null && weights.contains(patchWeights) && weights.info(patchWeights).shape().length == 4) {
+                long patch = weights.info(patchWeights).shape()[2];
+                if (patch > 0 && imageSize % patch != 0) {
+                    throw new CareException(config.source() + ": key \"image_size\": expected a multiple of the"
+                            + " backbone's patch size " + patch + ", got " + imageSize);
+                }
+            }
             return VisionTransformer.load(weights, "", 0, imageSize, DataType.FLOAT32, manager);
         } catch (MalformedFileException e) {
             throw new CareException(e.getMessage() + " (the backbone)", e);

@@ -28,8 +28,9 @@ public record ModelInspection(Path folder, ModelManifest manifest, Map<String, L
     public static final String SHARED = "shared experts";
     public static final String HEADS = "classifier heads";
 
-    private static final Pattern BLOCK_PART =
-            Pattern.compile("backbone\\.adapter\\.adapter_layer\\d+\\.(shared_adapter|adapter|router|latent_head)\\..*");
+    /** A BR-MoE tensor of one block: {@code backbone.adapter.adapter_layer{l}.<part>.*}. */
+    private static final Pattern BLOCK_PART = Pattern.compile(
+            "backbone\\.adapter\\.adapter_layer\\d+\\.(shared_adapter|adapter|router|latent_head)\\..*");
 
     public ModelInspection {
         parameters = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(parameters));

@@ -320,7 +320,7 @@ public final class ModelManifest {
         String updated = in.text("updated");
 
         Fields b = in.object("backbone");
-        String sha = in.matching(b, "sha256", SHA256, "64 lower-case hex digits");
+        String sha = b.matching("sha256", SHA256, "64 lower-case hex digits");
         Backbone backbone = new Backbone(b.text("file"), b.text("path"), sha, b.integer("bytes", 1),
                 b.small("depth", 1), b.small("width", 1), b.small("heads", 1),
                 b.small("patch", 1), b.small("mlp_width", 1), b.integer("parameters", 1));
@@ -336,7 +336,7 @@ public final class ModelManifest {
             throw input.failure("test_transform", "\"" + TEST_TRANSFORM + "\"", input.root().get("test_transform"));
         }
 
-        List<String> classes = in.names(in, "classes");
+        List<String> classes = in.names("classes");
         List<Task> tasks = new ArrayList<>();
         JsonNode list = in.array("tasks");
         for (int i = 0; i < list.size(); i++) {
@@ -355,7 +355,7 @@ public final class ModelManifest {
                 }
                 testResult = new Test(r.text("source"), r.small("images", 1), accuracy);
             }
-            tasks.add(new Task(i, t.text("name"), t.names(t, "classes"), t.small("train_images", 1),
+            tasks.add(new Task(i, t.text("name"), t.names("classes"), t.small("train_images", 1),
                     t.small("epochs", 0), t.text("source"), t.text("learned"), t.number("seconds"),
                     testResult));
         }
@@ -382,16 +382,10 @@ public final class ModelManifest {
         if (!ModelDirectory.WEIGHTS.equals(w.text("file"))) {
             throw w.failure("file", "\"" + ModelDirectory.WEIGHTS + "\"", w.root().get("file"));
         }
-        String weightsSha = in.matching(w, "sha256", SHA256, "64 lower-case hex digits");
+        String weightsSha = w.matching("sha256", SHA256, "64 lower-case hex digits");
         long weightsBytes = w.integer("bytes", 8);
         return new ModelManifest(care4j, created, updated, backbone, imageSize, tasks, config, kind, storage, seed,
                 weightsSha, weightsBytes);
-    }
-
-    /** A copy with other tasks, dates, weights checksum and backbone location. */
-    ModelManifest with(List<Task> newTasks, String newUpdated, Backbone newBackbone, String sha, long bytes) {
-        return new ModelManifest(currentVersion(), created, newUpdated, newBackbone, imageSize, newTasks, config,
-                statisticsKind, statisticsStorage, seed, sha, bytes);
     }
 
     /** The version Maven packaged, or "development" when running from compiled classes. */
@@ -485,10 +479,10 @@ public final class ModelManifest {
             throw failure(key, expected, node);
         }
 
-        String matching(Fields owner, String key, Pattern pattern, String expected) {
-            JsonNode node = owner.required(key, expected);
+        String matching(String key, Pattern pattern, String expected) {
+            JsonNode node = required(key, expected);
             if (!node.isTextual() || !pattern.matcher(node.textValue()).matches()) {
-                throw owner.failure(key, expected, node);
+                throw failure(key, expected, node);
             }
             return node.textValue();
         }
@@ -522,12 +516,12 @@ public final class ModelManifest {
             return new Fields(node, source, name(key) + "[" + i + "]");
         }
 
-        List<String> names(Fields owner, String key) {
-            JsonNode node = owner.array(key);
+        List<String> names(String key) {
+            JsonNode node = array(key);
             List<String> out = new ArrayList<>();
             for (JsonNode n : node) {
                 if (!n.isTextual() || n.textValue().isBlank()) {
-                    throw owner.failure(key, "a list of non-empty class names", node);
+                    throw failure(key, "a list of non-empty class names", node);
                 }
                 out.add(n.textValue());
             }

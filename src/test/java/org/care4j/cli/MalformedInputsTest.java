@@ -106,6 +106,9 @@ class MalformedInputsTest {
                 "--set: key \"image_size\": expected a positive integer, got -3");
         assertRefused(learn(target, pets, "--backbone", backbone.toString(), "--set", "no_such_key=1"),
                 "--set: not a config key: no_such_key");
+        assertRefused(learn(target, pets, "--backbone", backbone.toString(), "--set", "image_size=30"),
+                "--set: key \"image_size\": expected a multiple of the backbone's patch size 8, got 30");
+        assertFalse(Files.exists(target), "nothing is created when the input is wrong");
     }
 
     @Test

@@ -38,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelCommandsEndToEndTest {
 
-    private static final Pattern LINE = Pattern.compile("(.+): (\\w+) \\((\\d\\.\\d{3})\\), (\\w+) \\((\\d\\.\\d{3})\\)");
+    /** {@code file: class (score), class (score)} with two classes. */
+    private static final Pattern LINE =
+            Pattern.compile("(.+): (\\w+) \\((\\d\\.\\d{3})\\), (\\w+) \\((\\d\\.\\d{3})\\)");
 
     @TempDir Path dir;
 
