@@ -54,6 +54,18 @@ final class RowProcess {
         } catch (IOException e) {
             throw new CareException("cannot start a child JVM for " + spec.describe() + ": " + e.getMessage(), e);
         }
+        // A child outlives an interrupted benchmark unless stopped with it.
+        Thread stopChild = new Thread(child::destroyForcibly, "bench-row-stop");
+        Runtime.getRuntime().addShutdownHook(stopChild);
+        try {
+            return watch(spec, child, budgetMb, estimateMb, load, launch);
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(stopChild);
+        }
+    }
+
+    private static RowResult watch(RowSpec spec, Process child, double budgetMb, double estimateMb, double load,
+            Launch launch) {
         List<String> output = Collections.synchronizedList(new ArrayList<>());
         Thread reader = new Thread(() -> readLines(child, output), "bench-row-output");
         reader.setDaemon(true);

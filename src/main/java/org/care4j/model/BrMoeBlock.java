@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import org.care4j.runtime.HostArrays;
 
 /**
  * The Bi-Level Routing Mixture-of-Experts module of one transformer block (CARE-SPEC section 2).
@@ -241,6 +242,25 @@ public final class BrMoeBlock {
         if (includesNew && !known) {
             throw new IllegalStateException("task-agnostic routing while task " + frozen + " is being learned");
         }
+        // Routing makes tensors that grow with T (class-token rows of every expert, gathered router rows);
+        // a scope per block frees them once the block is done, and autograd keeps what backward needs.
+        Output out;
+        try (NDScope scope = new NDScope()) {
+            out = route(za, taskId, routing, dropout, used, includesNew);
+            NDScope.unregister(out.branch());
+            if (out.perceptronLogits() != null) {
+                NDScope.unregister(out.perceptronLogits());
+            }
+        }
+        NDScope.register(out.branch());
+        if (out.perceptronLogits() != null) {
+            NDScope.register(out.perceptronLogits());
+        }
+        return out;
+    }
+
+    private Output route(NDArray za, int taskId, Routing routing, float dropout, int used, boolean includesNew) {
+        boolean known = taskId >= 0;
         int b = (int) za.getShape().get(0);
         NDArray sharedOut = shared.forward(za, dropout);
         if (used == 1) {
@@ -252,13 +272,21 @@ public final class BrMoeBlock {
         }
         NDArray normed = VisionTransformer.layerNorm(za, ones, zeros, Expert.EPS);
         NDArray rows = classTokenRows(normed.get(":, 0, :"), used, includesNew, dropout);
-        int[][] picked = known ? pickWithTask(rows, taskId) : pickAgnostic(rows, total);
-        NDArray logits = routerLogits(rows, picked, used, includesNew);
-        double[] raw = logits.toType(DataType.FLOAT64, false).toDoubleArray();
-        int[][][] top = topExperts(raw, picked, used);
-        NDArray branch = routing == Routing.DENSE
-                ? denseMix(za, logits, picked, top, used, dropout)
-                : sparseMix(normed, logits, top, used, includesNew, dropout);
+        int[][] picked = known ? pickWithTask(rows, taskId) : pickAgnostic(rows, used);
+        NDArray branch;
+        int[][][] top;
+        if (routing == Routing.DENSE) {
+            NDArray logits = routerLogits(rows, picked, used, includesNew);
+            top = topExperts(logits.toType(DataType.FLOAT64, false).toDoubleArray(), picked, used);
+            branch = denseMix(za, logits, picked, top, used, dropout);
+        } else {
+            // All T logits of each picked router only choose its top K; the K that weigh are computed again
+            // with gradients, so backward keeps K router rows per sample instead of T.
+            NDArray scores = routerLogits(rows.stopGradient(), picked, used, includesNew);
+            top = topExperts(scores.toType(DataType.FLOAT64, false).toDoubleArray(), picked, used);
+            NDArray chosen = chosenLogits(rows, picked, top, used, includesNew);
+            branch = sparseMix(normed, chosen, top, used, includesNew, dropout);
+        }
         NDArray perceptronLogits = known ? perceptron(taskId).forward(rows.get(":, " + taskId + ", :")) : null;
         return new Output(branch.add(sharedOut), perceptronLogits, picked, distinct(top));
     }
@@ -374,6 +402,37 @@ public final class BrMoeBlock {
         return bank == null ? fresh : NDArrays.concat(new NDList(bank, fresh), 1);
     }
 
+    /** Logits {@code [B, R, K]} of each picked router's top-K experts, in the order of {@code top}. */
+    private NDArray chosenLogits(NDArray rows, int[][] picked, int[][][] top, int used, boolean includesNew) {
+        int b = picked.length;
+        int r = picked[0].length;
+        int k = topExperts;
+        int fromBank = includesNew ? r - 1 : r;
+        NDArray bank = null;
+        if (fromBank > 0) {
+            int[][] ids = new int[b][];
+            int[][][] experts = new int[b][][];
+            for (int i = 0; i < b; i++) {
+                ids[i] = Arrays.copyOf(picked[i], fromBank);
+                experts[i] = Arrays.copyOf(top[i], fromBank);
+            }
+            bank = routers.chosenLogits(rows, ids, experts, k);
+        }
+        if (!includesNew) {
+            return bank;
+        }
+        long[] index = new long[b * k];
+        for (int i = 0; i < b; i++) {
+            int[] mine = top[i][r - 1];
+            for (int q = 0; q < k; q++) {
+                index[i * k + q] = q < mine.length ? mine[q] : 0;
+            }
+        }
+        NDArray all = newRouter.forward(rows.get(":, " + (used - 1) + ", :"));
+        NDArray fresh = all.gather(HostArrays.of(rows.getManager(), index, new Shape(b, k)), 1).expandDims(1);
+        return bank == null ? fresh : NDArrays.concat(new NDList(bank, fresh), 1);
+    }
+
     /** Per sample and picked router, its top-K experts among those it scores (descending logit). */
     private int[][][] topExperts(double[] logits, int[][] picked, int used) {
         int b = picked.length;
@@ -422,8 +481,8 @@ public final class BrMoeBlock {
         }
         NDManager temp = za.getManager();
         Shape shape = new Shape(b, r, used);
-        NDArray masked = NDArrays.where(temp.create(keep, shape).gt(0.5f), logits,
-                temp.create(fill, shape).toType(logits.getDataType(), false));
+        NDArray masked = NDArrays.where(HostArrays.of(temp, keep, shape).gt(0.5f), logits,
+                HostArrays.of(temp, fill, shape).toType(logits.getDataType(), false));
         NDArray weights = masked.softmax(2).sum(new int[] {1});
         NDArray out = null;
         for (int e = 0; e < used; e++) {
@@ -444,13 +503,17 @@ public final class BrMoeBlock {
         return out;
     }
 
-    /** Only the experts with a top-K weight, deduplicated per sample, in two batched products. */
-    private NDArray sparseMix(NDArray normed, NDArray logits, int[][][] top, int used, boolean includesNew,
+    /**
+     * Only the experts with a top-K weight, deduplicated per sample, in two batched products.
+     *
+     * @param chosen raw logits {@code [B, R, K]} of each router's top-K experts (entries beyond a router's
+     *     expert count are ignored)
+     */
+    private NDArray sparseMix(NDArray normed, NDArray chosen, int[][][] top, int used, boolean includesNew,
             float dropout) {
         int b = top.length;
         int r = top[0].length;
         int k = topExperts;
-        long[] index = new long[b * r * k];
         float[] pad = new float[b * r * k];
         int[][] slots = distinct(top);
         int width = Arrays.stream(slots).mapToInt(s -> s.length).max().orElse(1);
@@ -460,10 +523,7 @@ public final class BrMoeBlock {
                 for (int q = 0; q < k; q++) {
                     int at = (i * r + j) * k + q;
                     if (q < top[i][j].length) {
-                        int e = top[i][j][q];
-                        index[at] = e;
-                        int slot = indexOf(slots[i], e);
-                        assign[at * width + slot] = 1f;
+                        assign[at * width + indexOf(slots[i], top[i][j][q])] = 1f;
                     } else {
                         pad[at] = Float.NEGATIVE_INFINITY;
                     }
@@ -471,11 +531,11 @@ public final class BrMoeBlock {
             }
         }
         NDManager temp = normed.getManager();
-        DataType dt = logits.getDataType();
-        NDArray chosen = logits.gather(temp.create(index, new Shape(b, r, k)), 2)
-                .add(temp.create(pad, new Shape(b, r, k)).toType(dt, false));
-        NDArray weights = chosen.softmax(2).reshape(b, 1, r * k)
-                .matMul(temp.create(assign, new Shape(b, r * k, width)).toType(dt, false)).reshape(b, width);
+        DataType dt = chosen.getDataType();
+        NDArray masked = chosen.add(HostArrays.of(temp, pad, new Shape(b, r, k)).toType(dt, false));
+        NDArray weights = masked.softmax(2).reshape(b, 1, r * k)
+                .matMul(HostArrays.of(temp, assign, new Shape(b, r * k, width)).toType(dt, false))
+                .reshape(b, width);
         return slotExperts(slots, width, used, includesNew, temp).mix(normed, weights, dropout);
     }
 
@@ -485,7 +545,7 @@ public final class BrMoeBlock {
         int[] distinct = Arrays.stream(slots).flatMapToInt(Arrays::stream).distinct().sorted().toArray();
         long[] frozenIds = Arrays.stream(distinct).filter(e -> e != fresh).asLongStream().toArray();
         boolean freshUsed = frozenIds.length < distinct.length;
-        ExpertStack pool = frozenIds.length > 0 ? experts.take(temp.create(frozenIds)) : null;
+        ExpertStack pool = frozenIds.length > 0 ? experts.take(HostArrays.of(temp, frozenIds, new Shape(frozenIds.length))) : null;
         if (freshUsed) {
             ExpertStack one = ExpertStack.of(newExpert);
             pool = pool == null ? one : pool.concat(one, null);
@@ -498,7 +558,7 @@ public final class BrMoeBlock {
                 position[i * width + s] = e == fresh ? frozenIds.length : p;
             }
         }
-        return pool.take(temp.create(position));
+        return pool.take(HostArrays.of(temp, position, new Shape(position.length)));
     }
 
     private static int indexOf(int[] values, int v) {

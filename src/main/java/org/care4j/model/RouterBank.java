@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.util.List;
+import org.care4j.runtime.HostArrays;
 
 /**
  * The frozen routers of one block, packed: router t owns rows {@code [t(t+1)/2, (t+1)(t+2)/2)} of
@@ -115,11 +116,43 @@ final class RouterBank {
             }
         }
         NDManager temp = rows.getManager();
-        NDArray u = rows.reshape(-1, d).get(temp.create(pick)).reshape(b * r, d, 1);
-        NDArray idx = temp.create(index);
+        NDArray u = rows.reshape(-1, d).get(HostArrays.of(temp, pick, new Shape(pick.length))).reshape(b * r, d, 1);
+        NDArray idx = HostArrays.of(temp, index, new Shape(index.length));
         NDArray w = weight.get(idx).reshape(b * r, experts, d);
         NDArray logits = w.matMul(u).reshape(b, r, experts).add(bias.get(idx).reshape(b, r, experts));
-        return logits.add(temp.create(mask, new Shape(b, r, experts)).toType(rows.getDataType(), false));
+        return logits.add(HostArrays.of(temp, mask, new Shape(b, r, experts)).toType(rows.getDataType(), false));
+    }
+
+    /**
+     * Logits of chosen routers for chosen experts only, each router on its own expert's class-token row.
+     *
+     * @param rows {@code u: [B, E, d]}, expert e's class-token output in row e
+     * @param routers per sample, the router tasks ({@code [B][R]}, every id below {@link #size()})
+     * @param experts per sample and router, at most {@code k} experts that router scores
+     * @return {@code [B, R, k]}; entries past a router's list are 0
+     */
+    NDArray chosenLogits(NDArray rows, int[][] routers, int[][][] experts, int k) {
+        int b = routers.length;
+        int r = routers[0].length;
+        long e = rows.getShape().get(1);
+        long d = rows.getShape().get(2);
+        long pad = offset(count);
+        long[] pick = new long[b * r];
+        long[] index = new long[b * r * k];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < r; j++) {
+                int m = routers[i][j];
+                pick[i * r + j] = i * e + m;
+                for (int q = 0; q < k; q++) {
+                    index[(i * r + j) * k + q] = q < experts[i][j].length ? offset(m) + experts[i][j][q] : pad;
+                }
+            }
+        }
+        NDManager temp = rows.getManager();
+        NDArray u = rows.reshape(-1, d).get(HostArrays.of(temp, pick, new Shape(pick.length))).reshape(b * r, d, 1);
+        NDArray idx = HostArrays.of(temp, index, new Shape(index.length));
+        NDArray w = weight.get(idx).reshape(b * r, k, d);
+        return w.matMul(u).reshape(b, r, k).add(bias.get(idx).reshape(b, r, k));
     }
 
     void close() {
