@@ -79,6 +79,11 @@ final class RunCommand implements Callable<Integer> {
         }
         Path folder = resume != null ? resume
                 : out != null ? out : Path.of("runs", cfg.prefix().isEmpty() ? "run" : cfg.prefix());
+        if (cfg.threads() > 0) {
+            // Read when the PyTorch engine starts, which is after this point; the config's value wins over the
+            // default that Care.main set. One thread is much faster on a machine that other jobs keep busy.
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(cfg.threads()));
+        }
         ContinualRun run = new ContinualRun(cfg, folder);
         RunResults results = checkpoint == null ? run.execute() : run.resume(checkpoint);
         System.out.printf("%s, last accuracy %.2f %%, forgetting %.2f, %.0f s -> %s%n",

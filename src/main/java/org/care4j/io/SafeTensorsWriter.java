@@ -25,7 +25,9 @@ import java.util.Map;
  *
  * <p>Writing is atomic: the bytes go to a temporary file in the target's directory, which is flushed to disk
  * and then renamed over the target, so a reader sees the old file or the complete new one, never a partial
- * one. Each {@code add} copies its data at once, so later changes to the source array do not leak in.
+ * one. Each {@code add} copies its data at once, so later changes to the source array do not leak in;
+ * {@link #addLater} instead reads an NDArray only while the file is written, so that a large model is never
+ * held twice (the array must then stay open and unchanged until {@link #write} returns).
  *
  * <pre>{@code
  * new SafeTensorsWriter().metadata("format", "pt").add("head.weight", new long[] {10, 192}, weights)
@@ -36,7 +38,14 @@ public final class SafeTensorsWriter {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private record Entry(DType dtype, long[] shape, byte[] littleEndian) {}
+    /** One tensor: its bytes now, or a source that gives them when the file is written. */
+    private record Entry(DType dtype, long[] shape, long length, byte[] littleEndian,
+            java.util.function.Supplier<ByteBuffer> later) {
+
+        ByteBuffer bytes() {
+            return littleEndian != null ? ByteBuffer.wrap(littleEndian) : later.get();
+        }
+    }
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Map<String, Entry> tensors = new LinkedHashMap<>();
@@ -60,7 +69,42 @@ public final class SafeTensorsWriter {
      *     INT8, UINT8, UINT16, UINT32, BOOLEAN)
      */
     public SafeTensorsWriter add(String name, NDArray array) {
-        DType dtype = switch (array.getDataType()) {
+        return put(name, dtypeOf(name, array), array.getShape().getShape(), littleEndianBytes(array));
+    }
+
+    /**
+     * Adds an NDArray whose bytes are read only when the file is written; it must stay open and unchanged until
+     * then.
+     *
+     * @throws IllegalArgumentException as {@link #add(String, NDArray)}
+     */
+    public SafeTensorsWriter addLater(String name, NDArray array) {
+        DType dtype = dtypeOf(name, array);
+        long[] shape = array.getShape().getShape();
+        long length = Math.multiplyExact(elements(name, shape), dtype.bytes());
+        if (name == null || name.equals("__metadata__")) {
+            throw new IllegalArgumentException("invalid tensor name " + name);
+        }
+        if (tensors.containsKey(name)) {
+            throw new IllegalArgumentException("tensor '" + name + "' added twice");
+        }
+        tensors.put(name, new Entry(dtype, shape.clone(), length, null,
+                () -> ByteBuffer.wrap(littleEndianBytes(array))));
+        return this;
+    }
+
+    private static byte[] littleEndianBytes(NDArray array) {
+        ByteBuffer nativeBytes = array.toByteBuffer().order(ByteOrder.nativeOrder());
+        byte[] bytes = new byte[nativeBytes.remaining()];
+        nativeBytes.get(bytes);
+        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
+            reverseEachElement(bytes, dtypeOf("", array).bytes());
+        }
+        return bytes;
+    }
+
+    private static DType dtypeOf(String name, NDArray array) {
+        return switch (array.getDataType()) {
             case FLOAT64 -> DType.F64;
             case FLOAT32 -> DType.F32;
             case FLOAT16 -> DType.F16;
@@ -76,13 +120,6 @@ public final class SafeTensorsWriter {
             default -> throw new IllegalArgumentException("tensor '" + name + "': NDArray type "
                     + array.getDataType() + " cannot be written to safetensors here");
         };
-        ByteBuffer nativeBytes = array.toByteBuffer().order(ByteOrder.nativeOrder());
-        byte[] bytes = new byte[nativeBytes.remaining()];
-        nativeBytes.get(bytes);
-        if (ByteOrder.nativeOrder() != ByteOrder.LITTLE_ENDIAN) {
-            reverseEachElement(bytes, dtype.bytes());
-        }
-        return put(name, dtype, array.getShape().getShape(), bytes);
     }
 
     /** Adds an F32 tensor; {@code data} holds the elements in C order. */
@@ -132,8 +169,14 @@ public final class SafeTensorsWriter {
                 length.putLong(0, header.length);
                 writeFully(out, length);
                 writeFully(out, ByteBuffer.wrap(header));
-                for (Entry entry : tensors.values()) {
-                    writeFully(out, ByteBuffer.wrap(entry.littleEndian));
+                for (Map.Entry<String, Entry> tensor : tensors.entrySet()) {
+                    ByteBuffer bytes = tensor.getValue().bytes();
+                    if (bytes.remaining() != tensor.getValue().length) {
+                        throw new IllegalStateException("tensor '" + tensor.getKey() + "' changed size after it "
+                                + "was added: " + bytes.remaining() + " bytes instead of "
+                                + tensor.getValue().length);
+                    }
+                    writeFully(out, bytes);
                 }
                 out.force(true);
             }
@@ -156,6 +199,17 @@ public final class SafeTensorsWriter {
         if (tensors.containsKey(name)) {
             throw new IllegalArgumentException("tensor '" + name + "' added twice");
         }
+        long elements = elements(name, shape);
+        if (Math.multiplyExact(elements, dtype.bytes()) != littleEndian.length) {
+            throw new IllegalArgumentException("tensor '" + name + "' shape " + Arrays.toString(shape) + " of "
+                    + dtype + " needs " + elements * dtype.bytes() + " bytes but the data has "
+                    + littleEndian.length);
+        }
+        tensors.put(name, new Entry(dtype, shape.clone(), littleEndian.length, littleEndian, null));
+        return this;
+    }
+
+    private static long elements(String name, long[] shape) {
         long elements = 1;
         for (long d : shape) {
             if (d < 0) {
@@ -164,13 +218,7 @@ public final class SafeTensorsWriter {
             }
             elements = Math.multiplyExact(elements, d);
         }
-        if (Math.multiplyExact(elements, dtype.bytes()) != littleEndian.length) {
-            throw new IllegalArgumentException("tensor '" + name + "' shape " + Arrays.toString(shape) + " of "
-                    + dtype + " needs " + elements * dtype.bytes() + " bytes but the data has "
-                    + littleEndian.length);
-        }
-        tensors.put(name, new Entry(dtype, shape.clone(), littleEndian));
-        return this;
+        return elements;
     }
 
     private byte[] header() throws IOException {
@@ -188,8 +236,8 @@ public final class SafeTensorsWriter {
             for (long d : entry.shape) {
                 shape.add(d);
             }
-            node.putArray("data_offsets").add(offset).add(offset + entry.littleEndian.length);
-            offset += entry.littleEndian.length;
+            node.putArray("data_offsets").add(offset).add(offset + entry.length);
+            offset += entry.length;
         }
         byte[] json = JSON.writeValueAsBytes(root);
         byte[] padded = Arrays.copyOf(json, (json.length + 7) / 8 * 8);

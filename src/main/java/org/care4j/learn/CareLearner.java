@@ -302,14 +302,39 @@ public final class CareLearner implements Learner {
      * the class statistics, and the class count of every task (metadata {@code care.classes_per_task}).
      */
     public void writeTo(org.care4j.io.SafeTensorsWriter out) {
-        if (network.learning()) {
-            throw new IllegalStateException("cannot save while task " + (network.tasks() - 1) + " is learned");
-        }
+        checkNotLearning();
         // The state holds views of the packed banks; the writer copies them, and the scope closes the views so
         // that they cannot keep a bank alive after it grows.
         try (NDScope scope = new NDScope()) {
             network.state().forEach(out::add);
         }
+        writeBookkeeping(out);
+    }
+
+    /**
+     * Writes what {@link #writeTo} writes straight to {@code file}, reading each tensor from native memory only
+     * while the file is written, so that a model of hundreds of tasks is never copied whole onto the heap.
+     *
+     * @param metadata extra {@code __metadata__} entries, written first
+     */
+    public void write(java.nio.file.Path file, Map<String, String> metadata) throws java.io.IOException {
+        checkNotLearning();
+        try (NDScope scope = new NDScope()) {
+            org.care4j.io.SafeTensorsWriter out = new org.care4j.io.SafeTensorsWriter();
+            metadata.forEach(out::metadata);
+            network.state().forEach(out::addLater);
+            writeBookkeeping(out);
+            out.write(file);
+        }
+    }
+
+    private void checkNotLearning() {
+        if (network.learning()) {
+            throw new IllegalStateException("cannot save while task " + (network.tasks() - 1) + " is learned");
+        }
+    }
+
+    private void writeBookkeeping(org.care4j.io.SafeTensorsWriter out) {
         int[] classes = network.classifier().heads().stream().mapToInt(h -> (int) h.getShape().get(0)).toArray();
         out.metadata("care.classes_per_task", java.util.Arrays.toString(classes));
         statistics.writeTo(out);

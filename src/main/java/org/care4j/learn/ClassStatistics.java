@@ -226,18 +226,32 @@ public final class ClassStatistics {
         return means.keySet();
     }
 
-    /** Writes every class's mean and stored factor as {@code stats.<class>.mean} and {@code .factor}. */
+    /**
+     * Writes every class's mean and stored factor as {@code stats.<class>.mean} and {@code .factor}; a factor
+     * kept in bfloat16 is written as BF16, so a checkpoint is as compact as the memory it restores.
+     */
     public void writeTo(org.care4j.io.SafeTensorsWriter out) {
         out.metadata("stats.kind", kind.name()).metadata("stats.storage", storage.name())
                 .metadata("stats.width", Integer.toString(width));
         for (int c : classIds()) {
-            float[][] v = export(c);
-            out.add("stats." + c + ".mean", new long[] {v[0].length}, v[0]);
-            out.add("stats." + c + ".factor", new long[] {v[1].length}, v[1]);
+            out.add("stats." + c + ".mean", new long[] {width}, means.get(c));
+            if (factors.get(c) instanceof short[] half) {
+                java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(2 * half.length)
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                bytes.asShortBuffer().put(half);
+                out.addRaw("stats." + c + ".factor", org.care4j.io.DType.BF16, new long[] {half.length},
+                        bytes.array());
+            } else {
+                float[] factor = (float[]) factors.get(c);
+                out.add("stats." + c + ".factor", new long[] {factor.length}, factor);
+            }
         }
     }
 
-    /** Reads what {@link #writeTo} wrote; the kind, storage and width must match this object's. */
+    /**
+     * Reads what {@link #writeTo} wrote (BF16 factors widen to float exactly and narrow back without loss); the
+     * kind, storage and width must match this object's.
+     */
     public void readFrom(org.care4j.io.SafeTensors in) {
         java.util.Map<String, String> meta = in.metadata();
         String expected = kind + "/" + storage + "/" + width;

@@ -131,15 +131,18 @@ public final class ContinualRun {
                 Runtime heap = Runtime.getRuntime();
                 record.seconds((System.nanoTime() - taskStart) / 1e9).rssMb(ProcessMemory.residentMb())
                         .extra("train_seconds", trainSeconds)
-                        .extra("heap_mb", (heap.totalMemory() - heap.freeMemory()) / (1024.0 * 1024.0));
+                        .extra("heap_used_mb", (heap.totalMemory() - heap.freeMemory()) / (1024.0 * 1024.0))
+                        .extra("heap_committed_mb", heap.totalMemory() / (1024.0 * 1024.0));
                 results.addTask(record.build());
                 results.setParametersAdded(learner.parametersAdded());
                 results.setWallSeconds(earlierSeconds + (System.nanoTime() - started) / 1e9);
                 results.setPeakMemoryMb(peak(earlierPeak));
+                long checkpointStart = System.nanoTime();
                 RunCheckpoint.write(out, t + 1, tasks, learner, config, classOrder, backboneSha256, results);
                 results.write(out.resolve(RunResults.FILE_NAME));
-                LOG.info("task {}/{} done in {} s, {} train img/s, resident {} MB", t + 1, tasks,
-                        String.format("%.1f", (System.nanoTime() - taskStart) / 1e9),
+                LOG.info("task {}/{} done in {} s (checkpoint {} s), {} train img/s, resident {} MB", t + 1,
+                        tasks, String.format("%.1f", (System.nanoTime() - taskStart) / 1e9),
+                        String.format("%.1f", (System.nanoTime() - checkpointStart) / 1e9),
                         String.format("%.1f", data.imagesServed() / Math.max(data.trainSeconds(), 1e-9)),
                         String.format("%.0f", ProcessMemory.residentMb()));
             }

@@ -24,7 +24,9 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -183,17 +185,20 @@ public final class RunCheckpoint {
             Files.createDirectories(root);
             deleteTree(partial);
             Files.createDirectories(partial);
-            org.care4j.io.SafeTensorsWriter model = new org.care4j.io.SafeTensorsWriter()
-                    .metadata("format", "pt").metadata("method", learner.method())
-                    .metadata("tasks_completed", Integer.toString(tasksCompleted));
+            Map<String, String> metadata = new LinkedHashMap<>();
+            metadata.put("format", "pt");
+            metadata.put("method", learner.method());
+            metadata.put("tasks_completed", Integer.toString(tasksCompleted));
             if (learner instanceof CareLearner care) {
-                care.writeTo(model);
+                care.write(partial.resolve(MODEL), metadata);
             } else {
+                org.care4j.io.SafeTensorsWriter model = new org.care4j.io.SafeTensorsWriter();
+                metadata.forEach(model::metadata);
                 try (ai.djl.ndarray.NDScope scope = new ai.djl.ndarray.NDScope()) {
-                    learner.state().forEach(model::add);
+                    learner.state().forEach(model::addLater);
+                    model.write(partial.resolve(MODEL));
                 }
             }
-            model.write(partial.resolve(MODEL));
             results.write(partial.resolve(RESULTS));
 
             ObjectNode state = JSON.createObjectNode();

@@ -20,6 +20,23 @@ class SafeTensorsNDArrayTest {
     Path dir;
 
     @Test
+    void addLaterReadsTheArrayWhenTheFileIsWrittenNotWhenAdded() throws IOException {
+        Path file = dir.resolve("later.safetensors");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray w = manager.create(new float[] {1f, 2f, 3f}, new Shape(3));
+            SafeTensorsWriter writer = new SafeTensorsWriter().add("copied", w).addLater("later", w);
+            w.addi(10f);
+            writer.write(file);
+            assertThrows(IllegalArgumentException.class, () -> writer.addLater("later", w));
+        }
+        try (SafeTensors back = SafeTensors.open(file)) {
+            assertArrayEquals(new float[] {1f, 2f, 3f}, back.floats("copied"));
+            assertArrayEquals(new float[] {11f, 12f, 13f}, back.floats("later"));
+            assertArrayEquals(new long[] {3}, back.info("later").shape());
+        }
+    }
+
+    @Test
     void loadsTensorsIntoNDArraysOfTheRequestedTypeAndWritesThemBack() throws IOException {
         Path file = dir.resolve("w.safetensors");
         new SafeTensorsWriter()

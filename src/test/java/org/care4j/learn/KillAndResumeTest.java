@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class KillAndResumeTest {
 
-    private static final long RUN_TIMEOUT_S = 300;
+    private static final long RUN_TIMEOUT_S = 600;
 
     @Test
     void runKilledAfterTaskTwoAndResumedEndsWithTheUninterruptedMetrics(@TempDir Path dir) throws Exception {

@@ -123,7 +123,8 @@ final class TinyBenchmark {
                   "iter_pred": false,
                   "image_size": %d,
                   "max_tasks": %d,
-                  "workers": 1
+                  "workers": 1,
+                  "threads": 1
                 }
                 """.formatted(data.toAbsolutePath(), backbone.toAbsolutePath(), imageSize, maxTasks);
     }
