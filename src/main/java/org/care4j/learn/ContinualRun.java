@@ -15,7 +15,6 @@ import org.care4j.data.Batch;
 import org.care4j.data.BatchLoader;
 import org.care4j.data.ContinualBenchmark;
 import org.care4j.data.Datasets;
-import org.care4j.data.ImageTransform;
 import org.care4j.data.Transforms;
 import org.care4j.eval.ProcessMemory;
 import org.care4j.eval.RunResults;
@@ -284,7 +283,7 @@ public final class ContinualRun {
                 config.testImagesPerClass());
         int seen = benchmark.split().firstClass(task) + benchmark.split().classCount(task);
         TaskEvaluation.Builder eval = TaskEvaluation.builder(task, seen, p -> benchmark.split().taskOf(p));
-        try (BatchLoader loader = loader(benchmark, false, indices, 0);
+        try (BatchLoader loader = loader(benchmark, false, false, indices, 0);
                 org.care4j.runtime.Progress progress = org.care4j.runtime.Progress.start(
                         "evaluating task " + (task + 1), indices.length)) {
             for (Batch batch : loader) {
@@ -309,13 +308,15 @@ public final class ContinualRun {
         return eval.seconds((System.nanoTime() - start) / 1e9).build();
     }
 
-    private BatchLoader loader(ContinualBenchmark benchmark, boolean train, int[] indices, long seed) {
-        ImageTransform transform = Transforms.forDataset(benchmark.name(), train, config.imageSize());
-        BatchLoader.Builder b = BatchLoader.builder().benchmark(benchmark, true).indices(indices)
-                .transform(transform).batchSize(config.batchSize()).shuffle(train).seed(seed);
-        if (!train) {
-            b.benchmark(benchmark, false);
-        }
+    /**
+     * A loader over {@code indices} of the train or test split; the training transform (and shuffling) only
+     * for training batches, the test transform for evaluation and for class statistics of training images.
+     */
+    private BatchLoader loader(ContinualBenchmark benchmark, boolean trainSplit, boolean training, int[] indices,
+            long seed) {
+        BatchLoader.Builder b = BatchLoader.builder().benchmark(benchmark, trainSplit).indices(indices)
+                .transform(Transforms.forDataset(benchmark.name(), training, config.imageSize()))
+                .batchSize(config.batchSize()).shuffle(training).seed(seed);
         if (config.workers() > 0) {
             b.workers(config.workers());
         }
@@ -375,18 +376,12 @@ public final class ContinualRun {
 
         @Override
         public Iterable<Batch> trainBatches(long seed) {
-            return counted(loader(benchmark, true, train, seed));
+            return once(loader(benchmark, true, true, train, seed), true);
         }
 
         @Override
         public Iterable<Batch> featureBatches() {
-            BatchLoader.Builder b = BatchLoader.builder().benchmark(benchmark, true).indices(train)
-                    .transform(Transforms.forDataset(benchmark.name(), false, config.imageSize()))
-                    .batchSize(config.batchSize()).shuffle(false);
-            if (config.workers() > 0) {
-                b.workers(config.workers());
-            }
-            return closing(b.build());
+            return once(loader(benchmark, true, false, train, 0), false);
         }
 
         long imagesServed() {
@@ -397,8 +392,8 @@ public final class ContinualRun {
             return seconds;
         }
 
-        /** Iterates the loader once, counting images and time, and closes it at the end. */
-        private Iterable<Batch> counted(BatchLoader loader) {
+        /** Iterates the loader once and closes it at the end; training passes count images and time. */
+        private Iterable<Batch> once(BatchLoader loader, boolean training) {
             return () -> {
                 java.util.Iterator<Batch> it = loader.iterator();
                 long start = System.nanoTime();
@@ -407,7 +402,9 @@ public final class ContinualRun {
                     public boolean hasNext() {
                         boolean more = it.hasNext();
                         if (!more) {
-                            seconds += (System.nanoTime() - start) / 1e9;
+                            if (training) {
+                                seconds += (System.nanoTime() - start) / 1e9;
+                            }
                             loader.close();
                         }
                         return more;
@@ -416,29 +413,10 @@ public final class ContinualRun {
                     @Override
                     public Batch next() {
                         Batch b = it.next();
-                        served += b.size();
-                        return b;
-                    }
-                };
-            };
-        }
-
-        private Iterable<Batch> closing(BatchLoader loader) {
-            return () -> {
-                java.util.Iterator<Batch> it = loader.iterator();
-                return new java.util.Iterator<>() {
-                    @Override
-                    public boolean hasNext() {
-                        boolean more = it.hasNext();
-                        if (!more) {
-                            loader.close();
+                        if (training) {
+                            served += b.size();
                         }
-                        return more;
-                    }
-
-                    @Override
-                    public Batch next() {
-                        return it.next();
+                        return b;
                     }
                 };
             };
