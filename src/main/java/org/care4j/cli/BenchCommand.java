@@ -78,7 +78,7 @@ public final class BenchCommand implements Callable<Integer> {
     int timeout;
 
     @Option(names = "--max-memory", defaultValue = "16000", paramLabel = "MIB", description = "Memory budget of one "
-            + "row; never more than 80% of the memory available when the row starts. Default: ${DEFAULT-VALUE}.")
+            + "row; never more than 80%% of the memory available when the row starts. Default: ${DEFAULT-VALUE}.")
     double maxMemory;
 
     @Option(names = "--heap", defaultValue = "1024", paramLabel = "MIB",
