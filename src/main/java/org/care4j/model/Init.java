@@ -22,7 +22,7 @@ final class Init {
         for (int i = 0; i < v.length; i++) {
             v[i] = (rng.nextDouble() * 2 - 1) * bound;
         }
-        return manager.create(v, new Shape(shape)).toType(type, false);
+        return typed(manager, v, type, shape);
     }
 
     /** timm {@code trunc_normal_(std)}: normal draws truncated to [-2, 2] (absolute), redrawn when outside. */
@@ -35,6 +35,20 @@ final class Init {
             } while (x < -2 || x > 2);
             v[i] = x;
         }
-        return manager.create(v, new Shape(shape)).toType(type, false);
+        return typed(manager, v, type, shape);
+    }
+
+    /**
+     * The draws as an array of {@code type}. The float64 array they arrive in is closed after the conversion:
+     * left open, it stayed on the model's manager for the whole run, one per new parameter of every task.
+     */
+    private static NDArray typed(NDManager manager, double[] v, DataType type, long... shape) {
+        NDArray drawn = manager.create(v, new Shape(shape));
+        if (type == DataType.FLOAT64) {
+            return drawn;
+        }
+        try (drawn) {
+            return drawn.toType(type, false);
+        }
     }
 }
