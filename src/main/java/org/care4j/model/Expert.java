@@ -95,10 +95,13 @@ public final class Expert {
     public Expert copy(NDManager manager) {
         Map<String, NDArray> c = new LinkedHashMap<>();
         parameters().forEach((k, v) -> {
-            NDArray d = v.stopGradient().duplicate();
-            NDScope.unregister(d);
-            d.attach(manager);
-            c.put(k, d);
+            // The detached view would otherwise stay on the parameter's manager for the life of the model.
+            try (NDArray view = v.stopGradient()) {
+                NDArray d = view.duplicate();
+                NDScope.unregister(d);
+                d.attach(manager);
+                c.put(k, d);
+            }
         });
         return of(c);
     }
