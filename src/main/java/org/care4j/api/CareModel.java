@@ -46,6 +46,7 @@ import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.VisionTransformer;
 import org.care4j.runtime.CareException;
+import org.care4j.runtime.NativeMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -392,6 +393,7 @@ public final class CareModel implements AutoCloseable {
             failure = "learning task " + (index + 1) + " failed (" + e.getMessage() + ")";
             throw e;
         }
+        NativeMemory.release();
         // Milliseconds, as the manifest keeps them, so that a loaded task equals the learned one.
         double seconds = Math.round((System.nanoTime() - start) / 1e6) / 1000.0;
         classes.addAll(names);

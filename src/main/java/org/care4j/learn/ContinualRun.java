@@ -27,6 +27,7 @@ import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.VisionTransformer;
 import org.care4j.runtime.CareException;
+import org.care4j.runtime.NativeMemory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,6 +128,8 @@ public final class ContinualRun {
                     record.evaluation(evaluation);
                     LOG.info("{}", evaluation.summary());
                 }
+                // Direct buffers of closed tensors and the allocator's holes, or resident memory creeps up per task.
+                NativeMemory.release();
                 Runtime heap = Runtime.getRuntime();
                 record.seconds((System.nanoTime() - taskStart) / 1e9).rssMb(ProcessMemory.residentMb())
                         .extra("train_seconds", trainSeconds)
