@@ -2,6 +2,8 @@ package org.care4j.runtime;
 
 import com.sun.jna.Function;
 import com.sun.jna.NativeLibrary;
+import java.lang.management.BufferPoolMXBean;
+import java.lang.management.ManagementFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,6 +32,7 @@ public final class NativeMemory {
      */
     public static boolean release() {
         System.gc();
+        awaitBufferCleaners();
         if (MALLOC_TRIM == null) {
             return false;
         }
@@ -39,6 +42,36 @@ public final class NativeMemory {
         } catch (RuntimeException | LinkageError e) {
             LOG.debug("malloc_trim failed", e);
             return false;
+        }
+    }
+
+    /**
+     * The collector only queues the buffers' cleaners; the reference handler thread frees them a little later.
+     * Waits until the direct-buffer pool has stopped shrinking for three polls (at most half a second).
+     */
+    private static void awaitBufferCleaners() {
+        BufferPoolMXBean direct = null;
+        for (BufferPoolMXBean pool : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+            if (pool.getName().equals("direct")) {
+                direct = pool;
+            }
+        }
+        if (direct == null) {
+            return;
+        }
+        long deadline = System.nanoTime() + 500_000_000L;
+        long used = direct.getMemoryUsed();
+        int steady = 0;
+        while (System.nanoTime() < deadline && steady < 3) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            long now = direct.getMemoryUsed();
+            steady = now < used ? 0 : steady + 1;
+            used = now;
         }
     }
 
