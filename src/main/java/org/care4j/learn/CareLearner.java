@@ -15,6 +15,7 @@ import org.care4j.model.BrMoeBlock;
 import org.care4j.model.BrMoeBlock.Routing;
 import org.care4j.model.CareNetwork;
 import org.care4j.model.Expert;
+import org.care4j.runtime.NativeMemory;
 import org.care4j.runtime.Scalar;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -226,6 +227,8 @@ public final class CareLearner implements Learner {
         double[] scales = ClassifierAlignment.meanScales(task.firstClass(), total, task.task(), settings.decay());
         ClassifierAlignment.run(network.classifier(), statistics, total, scales, settings.alignEpochs(),
                 5 * settings.batchSize(), settings.alignLr(), settings.scale(), seed(task.task(), 9, 0), manager);
+        // Alignment turns every seen class's statistics into tensors (direct buffers until a collection).
+        NativeMemory.release();
     }
 
     @Override
