@@ -99,7 +99,6 @@ final class RouterBank {
     NDArray logits(NDArray rows, int[][] routers, int experts) {
         int b = routers.length;
         int r = routers[0].length;
-        long d = rows.getShape().get(2);
         long pad = offset(count);
         long[] pick = new long[b * r];
         long[] index = new long[b * r * experts];
@@ -115,12 +114,9 @@ final class RouterBank {
                 }
             }
         }
-        NDManager temp = rows.getManager();
-        NDArray u = rows.reshape(-1, d).get(HostArrays.of(temp, pick, new Shape(pick.length))).reshape(b * r, d, 1);
-        NDArray idx = HostArrays.of(temp, index, new Shape(index.length));
-        NDArray w = weight.get(idx).reshape(b * r, experts, d);
-        NDArray logits = w.matMul(u).reshape(b, r, experts).add(bias.get(idx).reshape(b, r, experts));
-        return logits.add(HostArrays.of(temp, mask, new Shape(b, r, experts)).toType(rows.getDataType(), false));
+        NDArray logits = gathered(rows, pick, index, b, r, experts);
+        return logits.add(HostArrays.of(rows.getManager(), mask, new Shape(b, r, experts))
+                .toType(rows.getDataType(), false));
     }
 
     /**
@@ -135,7 +131,6 @@ final class RouterBank {
         int b = routers.length;
         int r = routers[0].length;
         long e = rows.getShape().get(1);
-        long d = rows.getShape().get(2);
         long pad = offset(count);
         long[] pick = new long[b * r];
         long[] index = new long[b * r * k];
@@ -148,11 +143,21 @@ final class RouterBank {
                 }
             }
         }
+        return gathered(rows, pick, index, b, r, k);
+    }
+
+    /**
+     * {@code [B, R, n]}: for each (sample, router) pair, the packed router rows {@code index} (n per pair) times
+     * the class-token row {@code pick} of {@code rows} ({@code [B, E, d]} flattened to {@code [B * E, d]}), plus
+     * their biases.
+     */
+    private NDArray gathered(NDArray rows, long[] pick, long[] index, int b, int r, int n) {
+        long d = rows.getShape().get(2);
         NDManager temp = rows.getManager();
         NDArray u = rows.reshape(-1, d).get(HostArrays.of(temp, pick, new Shape(pick.length))).reshape(b * r, d, 1);
         NDArray idx = HostArrays.of(temp, index, new Shape(index.length));
-        NDArray w = weight.get(idx).reshape(b * r, k, d);
-        return w.matMul(u).reshape(b, r, k).add(bias.get(idx).reshape(b, r, k));
+        NDArray w = weight.get(idx).reshape(b * r, n, d);
+        return w.matMul(u).reshape(b, r, n).add(bias.get(idx).reshape(b, r, n));
     }
 
     void close() {
